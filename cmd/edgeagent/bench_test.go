@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/localapi"
+)
+
+// config64 is a site with 64 devices of every kind (sim pin names).
+func config64() string {
+	var b strings.Builder
+	b.WriteString("site = \"bench\"\nlog_level = \"warn\"\n")
+	pin := 0
+	next := func() string { pin++; return fmt.Sprintf("GPIO%d", pin) }
+	for i := 0; i < 16; i++ {
+		fmt.Fprintf(&b, "[[lock]]\nid = \"lock-%d\"\nrelay = %q\nfail = \"secure\"\ncontact = %q\nexit_button = %q\n", i, next(), next(), next())
+	}
+	for i := 0; i < 16; i++ {
+		fmt.Fprintf(&b, "[[switch]]\nid = \"switch-%d\"\nrelay = %q\n", i, next())
+	}
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&b, "[[boiler]]\nid = \"boiler-%d\"\nrelay = %q\nsensor = \"28-%012x\"\n", i, next(), i)
+	}
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&b, "[[cover]]\nid = \"cover-%d\"\nup = %q\ndown = %q\ntravel = \"20s\"\n", i, next(), next())
+	}
+	for i := 0; i < 16; i++ {
+		fmt.Fprintf(&b, "[[input]]\nid = \"input-%d\"\npin = %q\ntype = \"button\"\n", i, next())
+	}
+	return b.String()
+}
+
+func writeConfig64(b *testing.B) (cfg, data string) {
+	dir := b.TempDir()
+	cfg = filepath.Join(dir, "edgeagent.toml")
+	if err := os.WriteFile(cfg, []byte(config64()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return cfg, filepath.Join(dir, "data")
+}
+
+// startBench starts the agent and returns once its socket answers, with the
+// time that took.
+func startBench(b *testing.B, cfg, data string) (*exec.Cmd, time.Duration) {
+	cmd := exec.Command(agentBin, "run", "--config", cfg, "--sim", "--data-dir", data)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	c := localapi.NewAdminClient(filepath.Join(data, "admin.sock"))
+	deadline := start.Add(10 * time.Second)
+	for {
+		if _, err := c.Status(); err == nil {
+			return cmd, time.Since(start)
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			b.Fatal("agent not ready after 10s")
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+func stopBench(cmd *exec.Cmd) {
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+}
+
+// BenchmarkColdStart64 measures process start to admin socket ready with
+// 64 devices (store created on the first run, reopened after), and the
+// resident memory once ready.
+func BenchmarkColdStart64(b *testing.B) {
+	cfg, data := writeConfig64(b)
+	var total time.Duration
+	var rssKB int
+	for i := 0; i < b.N; i++ {
+		cmd, d := startBench(b, cfg, data)
+		total += d
+		if kb := vmRSSKB(cmd.Process.Pid); kb > rssKB {
+			rssKB = kb
+		}
+		stopBench(cmd)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/start")
+	b.ReportMetric(float64(rssKB)/1024, "MB-rss")
+	b.ReportMetric(0, "ns/op")
+}
+
+func vmRSSKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.Atoi(f[1])
+			return kb
+		}
+	}
+	return 0
+}
+
+// BenchmarkAdminAction measures an admin-socket device action round trip
+// (HTTP over the unix socket, the pin write, one durable commit of the state
+// and its event), with p50 and p99. The baseline, measured in the same run,
+// is one bare bbolt commit with fsync on the same disk: the floor no
+// durable action can go below.
+func BenchmarkAdminAction(b *testing.B) {
+	cfg, data := writeConfig64(b)
+	cmd, _ := startBench(b, cfg, data)
+	defer stopBench(cmd)
+	c := localapi.NewAdminClient(filepath.Join(data, "admin.sock"))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := c.Do("switch-3", "toggle", ""); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	base := commitBaseline(b, filepath.Join(filepath.Dir(data), "baseline.db"), 200)
+	p50, p99 := percentile(lat, 50), percentile(lat, 99)
+	b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
+	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+	b.ReportMetric(float64(base.Microseconds()), "commit-p50-µs")
+	b.ReportMetric(float64(p50)/float64(base), "p50/commit")
+}
+
+func commitBaseline(b *testing.B, path string, n int) time.Duration {
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	lat := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		err := db.Update(func(tx *bbolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return bk.Put([]byte("k"), []byte(strconv.Itoa(i)))
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return percentile(lat, 50)
+}
+
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[(len(s)-1)*p/100]
+}

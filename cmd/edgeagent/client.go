@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/localapi"
+)
+
+// socketFlags are shared by every command that talks to a running agent.
+type socketFlags struct {
+	dataDir, socket, config string
+	json                    bool
+}
+
+func (s *socketFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.dataDir, "data-dir", "", "agent data directory (socket DIR/admin.sock)")
+	fs.StringVar(&s.socket, "socket", "", "admin socket path")
+	fs.StringVar(&s.config, "config", "", "agent config file (for its socket path)")
+	fs.BoolVar(&s.json, "json", false, "print JSON")
+}
+
+func (s *socketFlags) client() (*localapi.AdminClient, error) {
+	switch {
+	case s.socket != "":
+		return localapi.NewAdminClient(s.socket), nil
+	case s.dataDir != "":
+		return localapi.NewAdminClient(filepath.Join(s.dataDir, "admin.sock")), nil
+	case s.config != "":
+		cfg, err := config.Load(s.config)
+		if err != nil {
+			return nil, configError{err}
+		}
+		return localapi.NewAdminClient(cfg.SocketPath()), nil
+	}
+	return localapi.NewAdminClient(filepath.Join(config.DefaultDataDir, "admin.sock")), nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func cmdStatus(args []string, stdout io.Writer) error {
+	var sf socketFlags
+	fs := newFlagSet("status")
+	sf.register(fs)
+	if pos, err := parseInterspersed(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("status takes no arguments")
+	}
+	c, err := sf.client()
+	if err != nil {
+		return err
+	}
+	st, err := c.Status()
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(stdout, st)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "site\t%s\n", st.Site)
+	fmt.Fprintf(tw, "version\t%s\n", st.Version)
+	mode := "hardware"
+	if st.Sim {
+		mode = "simulated"
+	}
+	fmt.Fprintf(tw, "devices\t%d (%s)\n", st.Devices, mode)
+	fmt.Fprintf(tw, "uptime\t%s (since %s)\n", (time.Duration(st.UptimeS) * time.Second).String(), st.Started.Format(time.RFC3339))
+	health := "ok"
+	if st.Store.Recovered {
+		health = fmt.Sprintf("RECOVERED: %s (bad file kept at %s)", st.Store.Reason, st.Store.MovedTo)
+	}
+	if st.Store.LastError != "" {
+		health += "; last error: " + st.Store.LastError
+	}
+	fmt.Fprintf(tw, "store\t%s\n", health)
+	fmt.Fprintf(tw, "store file\t%s (%d bytes, boot %d)\n", st.Store.Path, st.Store.SizeBytes, st.Store.Boot)
+	fmt.Fprintf(tw, "event log\t%d entries, last seq %d\n", st.Store.Events, st.Store.LastSeq)
+	if st.JournalError != "" {
+		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
+	}
+	return tw.Flush()
+}
+
+func cmdDeviceList(args []string, stdout io.Writer) error {
+	var sf socketFlags
+	fs := newFlagSet("device list")
+	sf.register(fs)
+	if pos, err := parseInterspersed(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("device list takes no arguments")
+	}
+	c, err := sf.client()
+	if err != nil {
+		return err
+	}
+	list, err := c.Devices()
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(stdout, list)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tDETAILS")
+	for _, d := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID, d.Kind, d.State, attrs(d))
+	}
+	return tw.Flush()
+}
+
+func cmdDeviceSet(args []string, stdout io.Writer) error {
+	var sf socketFlags
+	fs := newFlagSet("device set")
+	sf.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 || len(pos) > 3 {
+		return usagef("usage: edgeagent device set ID ACTION [VALUE]")
+	}
+	value := ""
+	if len(pos) == 3 {
+		value = pos[2]
+	}
+	c, err := sf.client()
+	if err != nil {
+		return err
+	}
+	d, err := c.Do(pos[0], pos[1], value)
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(stdout, d)
+	}
+	fmt.Fprintf(stdout, "%s: %s %s\n", d.ID, d.State, attrs(d))
+	return nil
+}
+
+func cmdEvents(args []string, stdout io.Writer) error {
+	var sf socketFlags
+	var after uint64
+	var limit int
+	fs := newFlagSet("events")
+	sf.register(fs)
+	fs.Uint64Var(&after, "after", 0, "only events after this sequence number")
+	fs.IntVar(&limit, "limit", 100, "at most this many")
+	if pos, err := parseInterspersed(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("events takes no arguments")
+	}
+	c, err := sf.client()
+	if err != nil {
+		return err
+	}
+	evs, err := c.Events(after, limit)
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(stdout, evs)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tTIME\tCLASS\tDEVICE\tTYPE\tDATA")
+	for _, e := range evs {
+		data, _ := json.Marshal(e.Data)
+		if e.Data == nil {
+			data = nil
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Class, e.Device, e.Type, data)
+	}
+	return tw.Flush()
+}
+
+// attrs renders a device's attributes as sorted key=value pairs.
+func attrs(d devices.State) string {
+	keys := make([]string, 0, len(d.Attrs))
+	for k := range d.Attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, d.Attrs[k]))
+	}
+	return strings.Join(parts, " ")
+}

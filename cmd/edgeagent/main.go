@@ -1,0 +1,142 @@
+// Command edgeagent is the hub daemon and its command-line tools. main is
+// thin: it picks a subcommand, parses its flags and turns the error it
+// returns into an exit code (0 ok, 1 failure, 2 bad usage or config).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// version is stamped by the build (-ldflags "-X main.version=...").
+var version = "dev"
+
+const usage = `edgeagent: local-first control for smart-home hubs and vehicle units
+
+usage:
+  edgeagent run --config FILE [--sim] [--data-dir DIR] [--site ID]
+  edgeagent config check FILE
+  edgeagent status [--json]                      (reads the admin socket)
+  edgeagent device list [--json]
+  edgeagent device set ID ACTION [VALUE] [--json]
+  edgeagent events [--after SEQ] [--limit N] [--json]
+  edgeagent version
+
+The socket commands find the agent with --data-dir DIR (socket DIR/admin.sock),
+--socket PATH, or --config FILE (its admin_socket / data_dir).
+
+device actions: lock unlock | on off toggle | set-setpoint N | open close stop set-position N
+simulated inputs (--sim only): press door-open door-close | open close | motion clear
+                               | set-temperature N sensor-fail sensor-ok
+`
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main runs one command and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	var ue usageError
+	var ce configError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "edgeagent: %s\n(run 'edgeagent help' for usage)\n", ue.msg)
+		return 2
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "edgeagent: %s\n", ce.err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "edgeagent: %s\n", err)
+		return 1
+	}
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "edgeagent %s\n", version)
+		return nil
+	case "config":
+		if len(rest) == 0 || rest[0] != "check" {
+			return usagef("usage: edgeagent config check FILE")
+		}
+		return cmdConfigCheck(rest[1:], stdout)
+	case "status":
+		return cmdStatus(rest, stdout)
+	case "device":
+		if len(rest) == 0 {
+			return usagef("usage: edgeagent device list | device set ID ACTION [VALUE]")
+		}
+		switch rest[0] {
+		case "list":
+			return cmdDeviceList(rest[1:], stdout)
+		case "set":
+			return cmdDeviceSet(rest[1:], stdout)
+		}
+		return usagef("unknown device command %q (list, set)", rest[0])
+	case "events":
+		return cmdEvents(rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usagef("unknown command %q", cmd)
+}
+
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments ("device set door unlock --json"), returning the positionals.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

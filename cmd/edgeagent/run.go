@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/localapi"
+	"github.com/edgeagent/edgeagent/internal/store"
+)
+
+// configError is a bad config file or flag value: exit code 2.
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+// shutdownBound is how long the agent takes at most to stop after SIGTERM.
+const shutdownBound = 1500 * time.Millisecond
+
+type runFlags struct {
+	config  string
+	sim     bool
+	dataDir string
+	site    string
+}
+
+func cmdRun(args []string, stderr io.Writer) error {
+	var f runFlags
+	fs := newFlagSet("run")
+	fs.StringVar(&f.config, "config", "", "config file (TOML)")
+	fs.BoolVar(&f.sim, "sim", false, "simulate every pin and sensor")
+	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (overrides data_dir)")
+	fs.StringVar(&f.site, "site", "", "site id (overrides site)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("run takes no arguments, got %q", pos)
+	}
+	if f.config == "" {
+		return usagef("run needs --config FILE")
+	}
+	cfg, err := loadConfig(f.config, f.dataDir, f.site)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	log := newLogger(stderr, cfg.LogLevel)
+	var hw devices.Options
+	if f.sim {
+		s := devices.NewSim(clock.Real{})
+		hw = devices.Options{Pin: s.Pin, Thermometer: s.Thermometer}
+	} else {
+		pins, err := devices.HostPins()
+		if err != nil {
+			return fmt.Errorf("gpio: %w", err)
+		}
+		root := cfg.OneWireRoot
+		hw = devices.Options{Pin: pins, Thermometer: func(id string) (devices.Thermometer, error) {
+			return &devices.DS18B20{Root: root, ID: id}, nil
+		}}
+	}
+	return run(ctx, cfg, hw, f.sim, log)
+}
+
+// loadConfig reads the file and applies the command-line overrides.
+func loadConfig(path, dataDir, site string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, configError{err}
+	}
+	if dataDir != "" {
+		cfg.DataDir = dataDir
+	}
+	if site != "" {
+		cfg.Site = site
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// run is the agent: outputs safe first, then the store, then local control.
+// hw supplies the pins and sensors (periph and 1-Wire, or simulated).
+func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, log *slog.Logger) error {
+	started := time.Now()
+	opts := hw
+	opts.Clock = clock.Real{}
+	opts.Log = log.With("part", "devices")
+	// Principle 2: every output is at its safe level before anything that
+	// can fail or wait (the store, the socket) is touched.
+	hub, err := devices.New(cfg, opts)
+	if err != nil {
+		return configError{err}
+	}
+	log.Info("outputs safe", "devices", len(hub.List()), "sim", sim)
+
+	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store")})
+	if errors.Is(err, store.ErrLocked) {
+		hub.Shutdown()
+		return fmt.Errorf("store %s is held by another process (is another edgeagent running with this data dir?): %w", cfg.StorePath(), err)
+	}
+	if err != nil {
+		hub.Shutdown()
+		return fmt.Errorf("store: %w", err)
+	}
+	defer st.Close()
+	if rep.Recovered {
+		log.Error("STORE WAS CORRUPT: moved aside, starting with empty state", "path", rep.Path, "moved_to", rep.MovedTo, "reason", rep.Reason)
+	}
+	saved, err := st.DeviceStates()
+	if err != nil {
+		log.Error("reading saved device states; starting from safe defaults", "err", err)
+	}
+	hub.Start(journal{st}, saved)
+
+	ln, err := listenAdmin(cfg.SocketPath())
+	if err != nil {
+		hub.Shutdown()
+		return err
+	}
+	admin := &localapi.Admin{Hub: hub, Store: st, Version: version, Site: cfg.Site, Sim: sim, Started: started, Log: log.With("part", "admin")}
+	srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Run(ctx) }()
+	log.Info("ready", "site", cfg.Site, "socket", cfg.SocketPath(), "boot", st.Boot(), "startup", time.Since(started).Round(time.Millisecond))
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+	case err := <-srvErr:
+		runErr = fmt.Errorf("admin socket: %w", err)
+	}
+	// Every step is bounded: locks lock and the boiler stops even if a
+	// client holds the socket open.
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownBound/2)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if ctx.Err() == nil {
+		hub.Shutdown()
+	} else {
+		select {
+		case <-hubDone:
+		case <-time.After(shutdownBound / 2):
+			hub.Shutdown()
+		}
+	}
+	_ = os.Remove(cfg.SocketPath())
+	log.Info("stopped")
+	return runErr
+}
+
+// listenAdmin opens the admin socket, root only. A socket file left by a
+// killed agent is removed; one that answers belongs to a running agent.
+func listenAdmin(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("admin socket %s: another agent is running there", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	// The umask makes the socket 0600 from its first instant, not after a
+	// chmod that a fast client could race.
+	old := syscall.Umask(0o177)
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	return ln, nil
+}
+
+// journal adapts the store to the devices' Journal.
+type journal struct{ st *store.Store }
+
+func (j journal) Record(device string, state []byte, evs []devices.Event) error {
+	out := make([]store.Event, len(evs))
+	for i, e := range evs {
+		out[i] = store.Event{Class: store.Class(e.Class), Device: e.Device, Type: e.Type, Data: e.Data}
+	}
+	return j.st.Record(device, state, out)
+}
+
+func cmdConfigCheck(args []string, stdout io.Writer) error {
+	fs := newFlagSet("config check")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: edgeagent config check FILE")
+	}
+	cfg, err := config.Load(pos[0])
+	if err != nil {
+		return configError{err}
+	}
+	n := len(cfg.Locks) + len(cfg.Switches) + len(cfg.Boilers) + len(cfg.Covers) + len(cfg.Inputs)
+	fmt.Fprintf(stdout, "%s: ok (site %s, %d devices: %d locks, %d switches, %d boilers, %d covers, %d inputs)\n",
+		pos[0], cfg.Site, n, len(cfg.Locks), len(cfg.Switches), len(cfg.Boilers), len(cfg.Covers), len(cfg.Inputs))
+	return nil
+}

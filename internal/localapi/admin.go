@@ -1,0 +1,209 @@
+// Package localapi owns the agent's local HTTP surfaces: the admin API served
+// on a root-only unix socket (status, devices, direct device control: root on
+// the hub is trusted) and, later, the residents' LAN API and web app.
+package localapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/store"
+)
+
+// maxBody bounds every request body: an action is a few dozen bytes.
+const maxBody = 4 << 10
+
+// Admin serves the admin API. Routes (JSON in and out):
+//
+//	GET  /v1/status
+//	GET  /v1/devices
+//	GET  /v1/devices/{id}
+//	POST /v1/devices/{id}/action   {"action": "unlock", "value": ""}
+//	GET  /v1/events?after=SEQ&limit=N
+type Admin struct {
+	Hub     *devices.Hub
+	Store   *store.Store
+	Version string
+	Site    string
+	Sim     bool
+	Started time.Time
+	Log     *slog.Logger
+}
+
+// Status is the body of GET /v1/status.
+type Status struct {
+	Version      string       `json:"version"`
+	Site         string       `json:"site"`
+	Sim          bool         `json:"sim"`
+	Started      time.Time    `json:"started"`
+	UptimeS      float64      `json:"uptime_s"`
+	Devices      int          `json:"devices"`
+	Store        store.Health `json:"store"`
+	JournalError string       `json:"journal_error,omitempty"`
+}
+
+// ActionRequest is the body of POST /v1/devices/{id}/action.
+type ActionRequest struct {
+	Action string `json:"action"`
+	Value  string `json:"value,omitempty"`
+}
+
+// Error is the body of every error response: a stable code and a message.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type errorBody struct {
+	Error Error `json:"error"`
+}
+
+// Handler returns the admin API's routes.
+func (a *Admin) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", a.status)
+	mux.HandleFunc("GET /v1/devices", a.devices)
+	mux.HandleFunc("GET /v1/devices/{id}", a.device)
+	mux.HandleFunc("POST /v1/devices/{id}/action", a.action)
+	mux.HandleFunc("GET /v1/events", a.events)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+func (a *Admin) status(w http.ResponseWriter, r *http.Request) {
+	st := Status{
+		Version: a.Version,
+		Site:    a.Site,
+		Sim:     a.Sim,
+		Started: a.Started,
+		UptimeS: time.Since(a.Started).Seconds(),
+		Devices: len(a.Hub.List()),
+		Store:   a.Store.Health(),
+	}
+	if err := a.Hub.JournalError(); err != nil {
+		st.JournalError = err.Error()
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (a *Admin) devices(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.Hub.List())
+}
+
+func (a *Admin) device(w http.ResponseWriter, r *http.Request) {
+	s, err := a.Hub.Get(r.PathValue("id"))
+	if err != nil {
+		writeDeviceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+func (a *Admin) action(w http.ResponseWriter, r *http.Request) {
+	var req ActionRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	s, err := a.Hub.Do(id, req.Action, req.Value)
+	if err != nil {
+		writeDeviceError(w, err)
+		return
+	}
+	a.Log.Info("admin action", "device", id, "action", req.Action, "value", req.Value)
+	writeJSON(w, http.StatusOK, s)
+}
+
+func (a *Admin) events(w http.ResponseWriter, r *http.Request) {
+	after, err := queryUint(r, "after", 0)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	limit, err := queryUint(r, "limit", 100)
+	if err != nil || limit == 0 || limit > 1000 {
+		writeError(w, http.StatusBadRequest, "bad_request", "limit must be 1..1000")
+		return
+	}
+	evs, err := a.Store.Events(after, int(limit))
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "store_error", err.Error())
+		return
+	}
+	if evs == nil {
+		evs = []store.Event{}
+	}
+	writeJSON(w, http.StatusOK, evs)
+}
+
+func queryUint(r *http.Request, key string, def uint64) (uint64, error) {
+	s := r.URL.Query().Get(key)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a whole number", key, s)
+	}
+	return v, nil
+}
+
+// readJSON decodes a bounded body strictly; on failure it has already
+// answered the request.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body over %d bytes", maxBody))
+		case errors.Is(err, io.EOF):
+			writeError(w, http.StatusBadRequest, "bad_request", "empty body: send a JSON object")
+		default:
+			writeError(w, http.StatusBadRequest, "bad_request", "body is not the expected JSON: "+err.Error())
+		}
+		return false
+	}
+	if dec.More() {
+		writeError(w, http.StatusBadRequest, "bad_request", "body has data after the JSON object")
+		return false
+	}
+	return true
+}
+
+func writeDeviceError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, devices.ErrUnknownDevice):
+		writeError(w, http.StatusNotFound, "unknown_device", err.Error())
+	case errors.Is(err, devices.ErrUnknownAction):
+		writeError(w, http.StatusBadRequest, "unknown_action", err.Error())
+	case errors.Is(err, devices.ErrBadValue):
+		writeError(w, http.StatusBadRequest, "bad_value", err.Error())
+	case errors.Is(err, devices.ErrNotSimulated):
+		writeError(w, http.StatusConflict, "not_simulated", err.Error())
+	default:
+		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{Error{Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
