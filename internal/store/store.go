@@ -1,0 +1,297 @@
+// Package store owns the agent's bbolt file: opening it, its schema version, the integrity check at boot,
+// recovery of a corrupt file, group commit, device state and the event log.
+//
+// Other packages keep their own buckets in the same file by creating them inside Update, so that a
+// state change and the event recording it commit in one transaction.
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// schemaVersion is the layout this code reads and writes. A file with another
+// version is moved aside at Open: guessing at a layout risks obeying stale or
+// misread credentials.
+const schemaVersion = 1
+
+// Bucket names. Only this package touches them; other packages make their own.
+var (
+	metaBucket    = []byte("meta")    // schema version, boot epoch
+	devicesBucket = []byte("devices") // device id → state bytes (owned by the devices package)
+	eventsBucket  = []byte("events")  // big-endian uint64 seq → CBOR event
+
+	versionKey  = []byte("version")
+	bootKey     = []byte("boot")
+	instanceKey = []byte("instance")
+)
+
+// Options configure Open. The zero value is ready to use.
+type Options struct {
+	Log         *slog.Logger     // default: discard (a library is silent unless given a logger)
+	LockTimeout time.Duration    // how long to wait for the file lock; default 1s
+	Now         func() time.Time // default time.Now
+}
+
+func (o Options) withDefaults() Options {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.LockTimeout <= 0 {
+		// bbolt waits forever on 0; a second agent started by mistake must fail
+		// visibly instead of hanging before it serves local control.
+		o.LockTimeout = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Report says what Open found.
+type Report struct {
+	Path      string
+	Recovered bool   // the file was corrupt/unreadable/of an unknown schema and was moved aside; the store is new and empty
+	MovedTo   string // where the bad file went (e.g. state.db.corrupt-20261122T101500Z)
+	Reason    string // why, in words a person can act on
+	Boot      uint64 // this run's boot epoch (incremented and persisted at every Open)
+}
+
+// Store is the open bbolt file. Its methods are safe for concurrent use.
+type Store struct {
+	db     *bbolt.DB
+	path     string
+	boot     uint64
+	instance string
+	log    *slog.Logger
+	now    func() time.Time
+	report Report
+
+	mu      sync.Mutex
+	closed  bool
+	queue   []*call        // Update calls waiting for the next group commit
+	busy    bool           // a leader is committing; new calls queue up behind it
+	active  sync.WaitGroup // Update calls in progress; Close waits for them
+	lastErr string         // last commit failure, for Health
+	lastLog time.Time      // when a commit failure was last logged (rate limit)
+
+	commits atomic.Uint64 // committed write transactions (tests, benchmarks)
+}
+
+// Open opens or creates the file (dir created 0700, file 0600), checks it and returns a ready store.
+//   - held by another process (bbolt's flock times out after LockTimeout): returns ErrLocked wrapped
+//     with the path, no recovery (the other process owns it).
+//   - cannot be opened as bbolt, fails tx.Check(), panics inside bbolt while opening/checking, has a
+//     schema version this code does not know: moved aside, a new empty file created,
+//     Report.Recovered=true, and a "store_recovered" audit event appended in the new file with data
+//     {reason, moved_to}. Logged at error level. Never returns an error for a corrupt file unless
+//     creating the fresh file also fails.
+//
+// Errors of the environment rather than the file (permission denied, read-only file system) are
+// returned as they are: moving a sound file aside because of them would throw away good state.
+func Open(path string, opts Options) (*Store, Report, error) {
+	opts = opts.withDefaults()
+	rep := Report{Path: path}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, rep, fmt.Errorf("store: %w", err)
+	}
+
+	db, err := openChecked(path, opts.LockTimeout)
+	var bad *corruptError
+	switch {
+	case err == nil:
+	case errors.As(err, &bad):
+		movedTo, mvErr := moveAside(path, opts.Now())
+		if mvErr != nil {
+			return nil, rep, fmt.Errorf("store: %s is unusable (%s) and could not be moved aside: %w", path, bad.reason, mvErr)
+		}
+		rep.Recovered, rep.MovedTo, rep.Reason = true, movedTo, bad.reason
+		opts.Log.Error("store file was unusable; moved it aside and started an empty store",
+			"path", path, "moved_to", movedTo, "reason", bad.reason)
+		if db, err = openChecked(path, opts.LockTimeout); err != nil {
+			return nil, rep, fmt.Errorf("store: creating a fresh file after moving %s aside: %w", path, err)
+		}
+	default:
+		return nil, rep, err
+	}
+
+	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now}
+	if err := s.initSchema(rep); err != nil {
+		_ = db.Close()
+		return nil, rep, fmt.Errorf("store: initialising %s: %w", path, err)
+	}
+	// bbolt does not sync the directory; without this a new file (or the rename
+	// of a corrupt one) could vanish in a power cut and the next boot would
+	// silently start empty.
+	if err := syncDir(dir); err != nil {
+		opts.Log.Warn("store: syncing directory failed", "dir", dir, "err", err)
+	}
+	rep.Boot = s.boot
+	s.report = rep
+	opts.Log.Info("store opened", "path", path, "boot", s.boot, "recovered", rep.Recovered)
+	return s, rep, nil
+}
+
+// initSchema creates the buckets of a new file, increments the boot epoch and,
+// after a recovery, records why in the audit log, all in one transaction.
+func (s *Store) initSchema(rep Report) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		if meta.Get(versionKey) == nil {
+			if err := meta.Put(versionKey, u64key(schemaVersion)); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{devicesBucket, eventsBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		// The instance id is made once per file. Seq and Boot start again at 1
+		// in the fresh file that replaces a corrupt one; the instance id keeps
+		// (instance, boot, seq) unique so the cloud never drops a new event as
+		// a duplicate of a lost one.
+		inst := meta.Get(instanceKey)
+		if len(inst) != 16 {
+			inst = make([]byte, 16)
+			if _, err := rand.Read(inst); err != nil {
+				return err
+			}
+			if err := meta.Put(instanceKey, inst); err != nil {
+				return err
+			}
+		}
+		s.instance = hex.EncodeToString(inst)
+		var boot uint64
+		if b := meta.Get(bootKey); len(b) == 8 {
+			boot = binary.BigEndian.Uint64(b)
+		}
+		s.boot = boot + 1
+		if err := meta.Put(bootKey, u64key(s.boot)); err != nil {
+			return err
+		}
+		if !rep.Recovered {
+			return nil
+		}
+		return s.AppendEvent(tx, &Event{
+			Class: ClassAudit,
+			Type:  "store_recovered",
+			Data:  map[string]any{"reason": rep.Reason, "moved_to": rep.MovedTo},
+		})
+	})
+	if err == nil {
+		s.commits.Add(1)
+	}
+	return err
+}
+
+// Close waits for Update calls in progress, then closes the file. Calls made
+// after Close return ErrClosed. Closing twice is harmless.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.active.Wait()
+	return s.db.Close()
+}
+
+// Path is the file's path as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// Instance is the file's random id (32 hex digits), made when the file was
+// created: a recovered store gets a new one.
+func (s *Store) Instance() string { return s.instance }
+
+// Boot is this run's boot epoch: 1 for a new file, one more at every Open.
+func (s *Store) Boot() uint64 { return s.boot }
+
+// View runs fn in a read-only transaction. Byte slices read inside fn are
+// valid only until fn returns; copy what you keep.
+func (s *Store) View(fn func(tx *bbolt.Tx) error) error {
+	return closedErr(s.db.View(fn))
+}
+
+// Health for the status page.
+type Health struct {
+	Path      string `json:"path"`
+	Instance  string `json:"instance"`
+	SizeBytes int64  `json:"size_bytes"`
+	Boot      uint64 `json:"boot"`
+	Recovered bool   `json:"recovered"`
+	MovedTo   string `json:"moved_to,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	LastSeq   uint64 `json:"last_seq"`
+	Events    int    `json:"events"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Health reports the file's size, what Open found, the event log's length and
+// the last commit failure. It never fails: a problem reading goes into LastError.
+func (s *Store) Health() Health {
+	h := Health{Path: s.path, Instance: s.instance, Boot: s.boot, Recovered: s.report.Recovered, MovedTo: s.report.MovedTo, Reason: s.report.Reason}
+	if fi, err := os.Stat(s.path); err == nil {
+		h.SizeBytes = fi.Size()
+	}
+	s.mu.Lock()
+	h.LastError = s.lastErr
+	s.mu.Unlock()
+	err := s.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(eventsBucket)
+		h.LastSeq = b.Sequence()
+		h.Events = b.Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		h.LastError = err.Error()
+	}
+	return h
+}
+
+// closedErr turns bbolt's "database not open" into ErrClosed so that callers
+// match one sentinel whatever the store was doing when it was closed.
+func closedErr(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+// u64key is the big-endian form used for seq keys and meta counters, so that
+// bbolt's byte order is numeric order.
+func u64key(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	// Some file systems cannot sync a directory; that is not worth a warning.
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
