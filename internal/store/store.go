@@ -72,13 +72,13 @@ type Report struct {
 
 // Store is the open bbolt file. Its methods are safe for concurrent use.
 type Store struct {
-	db     *bbolt.DB
+	db       *bbolt.DB
 	path     string
 	boot     uint64
 	instance string
-	log    *slog.Logger
-	now    func() time.Time
-	report Report
+	log      *slog.Logger
+	now      func() time.Time
+	report   Report
 
 	mu      sync.Mutex
 	closed  bool
