@@ -191,6 +191,12 @@ func writeDeviceError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "bad_value", err.Error())
 	case errors.Is(err, devices.ErrNotSimulated):
 		writeError(w, http.StatusConflict, "not_simulated", err.Error())
+	case errors.Is(err, devices.ErrNotRecorded):
+		// Carried out, but not durable: the caller must not count it as
+		// recorded (the store is failing; status says why).
+		writeError(w, http.StatusServiceUnavailable, "not_recorded", err.Error())
+	case errors.Is(err, devices.ErrShutdown):
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", err.Error())
 	default:
 		writeError(w, http.StatusInternalServerError, "internal", err.Error())
 	}

@@ -1,0 +1,55 @@
+package devices
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Errors returned by the Hub wrap one of them with the
+// device, the action and the value that were wrong, so that a caller matches
+// them with errors.Is and shows the message to a person as it is.
+var (
+	// ErrUnknownDevice: no device has this id.
+	ErrUnknownDevice = errors.New("unknown device")
+	// ErrUnknownAction: the device has no such action, or the action needs
+	// an input (a door contact, an exit button) the device does not have.
+	ErrUnknownAction = errors.New("unknown action")
+	// ErrBadValue: the action's value is missing, malformed or out of range,
+	// or the action takes no value and one was given.
+	ErrBadValue = errors.New("bad value")
+	// ErrNotSimulated: a simulated action (press, door-open, set-temperature
+	// ...) on a pin or sensor that is real hardware.
+	ErrNotSimulated = errors.New("not simulated")
+	// ErrNotRecorded: the action was carried out, but its record did not
+	// reach the journal (a failing or stuck disk): it is not durable.
+	ErrNotRecorded = errors.New("done but not recorded")
+	// ErrShutdown: the hub was shut down; its outputs stay where Shutdown
+	// left them (safe) and it takes no more actions.
+	ErrShutdown = errors.New("hub is shut down")
+	// ErrPowerOnReset: a DS18B20 answered 85.0 °C, the value its register
+	// holds after power-on before any conversion. It is not a temperature:
+	// obeying it would stop the heating on a cold night.
+	ErrPowerOnReset = errors.New("85.0 °C is the DS18B20 power-on reset value, not a reading")
+)
+
+func errUnknownDevice(id string) error {
+	return fmt.Errorf("devices: %q: %w", id, ErrUnknownDevice)
+}
+
+func errUnknownAction(kind, id, action string, valid ...string) error {
+	return fmt.Errorf("devices: %s %q: action %q: %w (valid: %s)",
+		kind, id, action, ErrUnknownAction, strings.Join(valid, ", "))
+}
+
+func errBadValue(kind, id, action, value, why string) error {
+	return fmt.Errorf("devices: %s %q: %s %q: %w: %s", kind, id, action, value, ErrBadValue, why)
+}
+
+func errNotSimulated(kind, id, action, what string) error {
+	return fmt.Errorf("devices: %s %q: %s: %w: %s is real hardware", kind, id, action, ErrNotSimulated, what)
+}
+
+func errShutdown(kind, id, action string) error {
+	return fmt.Errorf("devices: %s %q: %s: %w", kind, id, action, ErrShutdown)
+}
