@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -64,7 +65,11 @@ func (c *AdminClient) do(method, path string, body, out any) error {
 	if err != nil {
 		return fmt.Errorf("admin socket %s: %w (is the agent running?)", c.Socket, err)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Drain so that the connection is reused (the JSON ends in "\n").
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusOK {
 		var eb errorBody
 		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error.Code == "" {
