@@ -1,0 +1,141 @@
+package localauth
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/edgeagent/edgeagent/internal/wire"
+)
+
+// FuzzParseSchedule: schedules come from the issuer's command line. Whatever
+// parses must format back to something that parses to the same windows.
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{
+		"mon-fri 08:00-18:00",                  // the common case
+		"sat,sun 10:00-14:00; wed 19:00-21:00", // several windows
+		"fri 22:00-02:00",                      // over midnight: split in two
+		"sat 23:00-00:00",                      // ends at midnight
+		"fri-mon 00:00-24:00",                  // wrapping day range, whole day
+		"daily 07:30-07:31",                    // one minute
+		"mon 24:00-01:00",                      // 24:00 is only an end
+		"mon-fri 8:00-18:00;;",                 // empty window
+		"",                                     // no schedule
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ws, err := ParseSchedule(s)
+		if err != nil {
+			return
+		}
+		for _, w := range ws {
+			if err := w.Validate(); err != nil {
+				t.Fatalf("%q gave an invalid window %+v: %v", s, w, err)
+			}
+		}
+		text := FormatSchedule(ws)
+		back, err := ParseSchedule(text)
+		if err != nil {
+			t.Fatalf("%q → %q does not parse: %v", s, text, err)
+		}
+		if FormatSchedule(back) != text || len(back) != len(ws) {
+			t.Fatalf("%q → %q → %q", s, text, FormatSchedule(back))
+		}
+	})
+}
+
+// knownReasons are all the codes Decide and Import may give.
+var knownReasons = map[Reason]bool{
+	ReasonGranted: true, ReasonMalformedProof: true, ReasonNonceUnknown: true, ReasonNonceExpired: true,
+	ReasonNonceReplayed: true, ReasonChallengeMismatch: true, ReasonMalformedGrant: true,
+	ReasonUnknownAuthority: true, ReasonBadSignature: true, ReasonMissingDelegator: true,
+	ReasonChainMismatch: true, ReasonDelegatorNotOwner: true, ReasonDelegationTooWide: true,
+	ReasonDelegationTooDeep: true, ReasonWrongSite: true, ReasonRevoked: true, ReasonDelegatorRevoked: true,
+	ReasonSuperseded: true, ReasonExpired: true, ReasonNotYetValid: true, ReasonUntrustedTime: true,
+	ReasonDeviceNotAllowed: true, ReasonActionNotAllowed: true, ReasonOutsideSchedule: true, ReasonBadProof: true,
+	ReasonAccepted: true, ReasonDuplicate: true, ReasonMalformed: true, ReasonUnknownType: true,
+	ReasonStaleSerial: true, ReasonStaleGrant: true, ReasonFull: true,
+}
+
+// FuzzImport and FuzzDecide run against a real store, so each input costs
+// an fsync and minimising an interesting input is slow: run them with a
+// short -fuzzminimizetime (e.g. 2s) beside -fuzztime.
+
+// FuzzImport feeds the mailbox arbitrary bytes. Whatever it accepts must be
+// a grant or snapshot that verifies against the pinned authority; every
+// attempt must be recorded.
+func FuzzImport(f *testing.F) {
+	h := newHarness(f)
+	holder := h.key(wire.P256)
+	f.Add(h.issue(h.spec(holder)))                          // a valid grant
+	f.Add(h.revoke(1, nil, nil))                            // a valid snapshot
+	f.Add(h.issueWith(h.key(wire.Ed25519), h.spec(holder))) // another authority
+	f.Add(prove(f, holder, h.challenge("d", "a")))          // a proof: wrong type
+	f.Add([]byte{0xd2, 0x84, 0x40, 0xa0, 0xf6, 0x40})       // an empty COSE_Sign1
+	verifier, _ := wire.NewVerifier(h.authority.Public())
+
+	f.Fuzz(func(t *testing.T, b []byte) {
+		res, err := h.k.Import(b)
+		if !knownReasons[res.Reason] {
+			t.Fatalf("reason %q", res.Reason)
+		}
+		if res.Accepted != (err == nil) {
+			t.Fatalf("accepted %v with error %v", res.Accepted, err)
+		}
+		if res.Accepted && res.Reason == ReasonAccepted {
+			var s *wire.Signed
+			if res.Kind == ImportGrant {
+				_, s, err = wire.ParseGrant(b)
+			} else {
+				_, s, err = wire.ParseRevocation(b)
+			}
+			if err != nil || s.Verify(verifier) != nil {
+				t.Fatalf("accepted a message that does not verify: %v", err)
+			}
+		}
+		es, err := h.k.AuditEntries(res.AuditSeq-1, 1)
+		if err != nil || len(es) != 1 || es[0].Kind != KindImport || es[0].Reason != string(res.Reason) {
+			t.Fatalf("audit entry %+v (%v) for import %+v", es, err, res)
+		}
+	})
+}
+
+// FuzzDecide feeds Decide an arbitrary chain and proof. Nothing may be
+// granted unless the proof answers a live challenge with the key of an
+// authority-signed grant for the device, and every decision is recorded.
+func FuzzDecide(f *testing.F) {
+	h := newHarness(f)
+	holder := h.key(wire.Ed25519)
+	grant := h.issue(h.spec(holder))
+	// A live challenge whose answer the fuzzer may find in the seeds; once
+	// used, replays are refused.
+	c := h.challenge("front-door", "unlock")
+	f.Add(grant, []byte(nil), prove(f, holder, c))
+	f.Add(grant, grant, prove(f, holder, c))
+	f.Add([]byte{}, []byte{}, []byte{})
+	f.Add([]byte{0xd2, 0x84}, []byte{0xd2}, []byte{0xd2, 0x84, 0x40, 0xa0, 0xf6, 0x40})
+
+	f.Fuzz(func(t *testing.T, g1, g2, proof []byte) {
+		chain := [][]byte{g1}
+		if g2 != nil {
+			chain = append(chain, g2)
+		}
+		d, err := h.k.Decide(Request{Chain: chain, Proof: proof, Device: "front-door", Action: "unlock"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !knownReasons[d.Reason] || d.Granted != (d.Reason == ReasonGranted) {
+			t.Fatalf("decision %+v", d)
+		}
+		es, err := h.k.AuditEntries(d.AuditSeq-1, 1)
+		if err != nil || len(es) != 1 || es[0].Reason != string(d.Reason) {
+			t.Fatalf("audit entry %+v (%v) for decision %+v", es, err, d)
+		}
+		if d.Granted {
+			p, _, err := wire.ParseProof(proof)
+			if err != nil || !bytes.Equal(p.Nonce, c.Nonce) {
+				t.Fatalf("granted without the challenge's answer: %+v", d)
+			}
+		}
+	})
+}

@@ -1,0 +1,431 @@
+package localauth
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/store"
+	"github.com/edgeagent/edgeagent/internal/wire"
+)
+
+// Options configure a Keeper. Zero values get the defaults documented on
+// each field.
+type Options struct {
+	Site        string             // required: the site id grants must name (aud)
+	Location    *time.Location     // the site's time zone, for schedules; default UTC
+	Authorities []crypto.PublicKey // pinned authority keys; grants signed by others are refused
+	Store       *store.Store       // required
+	Clock       clock.Clock        // default clock.Real{}
+	Log         *slog.Logger       // default: silent
+
+	MaxGrants            int // imported grants; default 10 000
+	MaxRevoked           int // grant ids + key ids in one snapshot; default 10 000
+	MaxPendingChallenges int // challenges issued and not yet expired; default 1 024
+	MaxAuditEntries      int // audit entries kept on the hub; default 50 000 (see appendAudit)
+
+	// ChallengeTTL is how long a nonce may be answered; default and maximum
+	// 30 s.
+	ChallengeTTL time.Duration
+	// TrustedTimeBound: requires_trusted_time grants are refused when the
+	// last time anchor is older than this; default 24 h.
+	TrustedTimeBound time.Duration
+	// PersistEvery is how often the time floor is written while running;
+	// default 10 min. Decisions do not write it (an SD card wears), but every
+	// audit entry carries the floor, so restarts lose little.
+	PersistEvery time.Duration
+
+	PIN PINPolicy
+
+	// NTPSynced reports whether the kernel clock is NTP-synchronised; default
+	// asks the kernel (adjtimex). Tests inject their own.
+	NTPSynced func() bool
+}
+
+// PINPolicy is the wrong-PIN lockout: after Attempts consecutive wrong
+// entries a user is locked out for Lockout, and each further wrong entry
+// doubles it, up to MaxLockout. A right entry resets the count.
+type PINPolicy struct {
+	Attempts   int           // default 5
+	Lockout    time.Duration // default 1 min
+	MaxLockout time.Duration // default 1 h
+}
+
+// MaxChallengeTTL is the longest a challenge may live (DESIGN.md).
+const MaxChallengeTTL = 30 * time.Second
+
+func (o *Options) setDefaults() error {
+	if o.Store == nil {
+		return fmt.Errorf("%w: no store", ErrBadSpec)
+	}
+	if o.Site == "" {
+		return fmt.Errorf("%w: no site id", ErrBadSpec)
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxGrants <= 0 {
+		o.MaxGrants = 10000
+	}
+	if o.MaxRevoked <= 0 {
+		o.MaxRevoked = 10000
+	}
+	if o.MaxRevoked > wire.MaxArrayElements {
+		return fmt.Errorf("%w: MaxRevoked %d is above what a snapshot can carry (%d)", ErrBadSpec, o.MaxRevoked, wire.MaxArrayElements)
+	}
+	if o.MaxPendingChallenges <= 0 {
+		o.MaxPendingChallenges = 1024
+	}
+	if o.MaxAuditEntries <= 0 {
+		o.MaxAuditEntries = 50000
+	}
+	if o.ChallengeTTL <= 0 || o.ChallengeTTL > MaxChallengeTTL {
+		o.ChallengeTTL = MaxChallengeTTL
+	}
+	if o.TrustedTimeBound <= 0 {
+		o.TrustedTimeBound = 24 * time.Hour
+	}
+	if o.PersistEvery <= 0 {
+		o.PersistEvery = 10 * time.Minute
+	}
+	if o.PIN.Attempts <= 0 {
+		o.PIN.Attempts = 5
+	}
+	if o.PIN.Lockout <= 0 {
+		o.PIN.Lockout = time.Minute
+	}
+	if o.PIN.MaxLockout < o.PIN.Lockout {
+		o.PIN.MaxLockout = max(time.Hour, o.PIN.Lockout)
+	}
+	if o.NTPSynced == nil {
+		o.NTPSynced = kernelNTPSynced
+	}
+	return nil
+}
+
+// Keeper is the hub's local authority: it holds the imported grants, the
+// revocation snapshot, the nonces, the PIN lockouts and the trusted-time
+// floor, and decides. Its methods are safe for concurrent use.
+type Keeper struct {
+	opts        Options
+	st          *store.Store
+	clk         clock.Clock
+	log         *slog.Logger
+	authorities map[wire.ID]*wire.Verifier
+	hubKey      ed25519.PrivateKey
+	hubID       wire.ID
+
+	importMu sync.Mutex // imports are rare; one at a time keeps capacity checks exact
+	pinMu    sync.Mutex // one argon2 at a time bounds memory to one verifier's cost
+
+	mu        sync.Mutex
+	closed    bool
+	tt        trustedTime
+	grants    map[wire.ID]*grantEntry
+	byName    map[string][]*grantEntry
+	revGrants map[wire.ID]struct{}
+	revKeys   map[wire.ID]struct{}
+	serial    uint64
+	nonces    map[nonceKey]*nonceEntry
+	timer     clock.Timer
+}
+
+// New opens the keeper's state in opts.Store (creating its buckets and the
+// hub identity key on first start) and loads it.
+func New(opts Options) (*Keeper, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	k := &Keeper{
+		opts: opts, st: opts.Store, clk: opts.Clock, log: opts.Log,
+		authorities: make(map[wire.ID]*wire.Verifier),
+		grants:      make(map[wire.ID]*grantEntry),
+		byName:      make(map[string][]*grantEntry),
+		revGrants:   make(map[wire.ID]struct{}),
+		revKeys:     make(map[wire.ID]struct{}),
+		nonces:      make(map[nonceKey]*nonceEntry),
+	}
+	if err := wire.CheckName("site", opts.Site); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSpec, err)
+	}
+	for i, pub := range opts.Authorities {
+		v, err := wire.NewVerifier(pub)
+		if err != nil {
+			return nil, fmt.Errorf("%w: authority key %d: %v", ErrBadSpec, i+1, err)
+		}
+		k.authorities[v.KeyID] = v
+	}
+	if len(k.authorities) == 0 {
+		k.log.Warn("localauth: no authority keys pinned; every grant will be refused")
+	}
+
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, err
+	}
+	err := k.st.Update(func(tx *bbolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keyHubKey) == nil {
+			return meta.Put(keyHubKey, seed)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("localauth: initialising the store: %w", err)
+	}
+	k.tt.floor = time.Unix(0, 0).UTC()
+	if err := k.st.View(k.load); err != nil {
+		return nil, fmt.Errorf("localauth: loading: %w", err)
+	}
+	k.mu.Lock()
+	k.advanceLocked()
+	k.mu.Unlock()
+	k.timer = k.clk.AfterFunc(opts.PersistEvery, k.persistTick)
+	return k, nil
+}
+
+// load reads the keeper's state from the store.
+//
+// Grants are NOT re-verified here: each was verified against a pinned
+// authority key when it was imported, and only then written. Whoever can
+// change the store file can also change the pinned keys in the config or
+// the binary itself, so verifying again would not stop them; it would only
+// cost 10 000 signature checks (about half a second on a Pi) before the hub
+// serves its first request. What load does check is that the signer is
+// still pinned, so that removing an authority from the config retires its
+// grants.
+func (k *Keeper) load(tx *bbolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	seed := meta.Get(keyHubKey)
+	if len(seed) != ed25519.SeedSize {
+		return fmt.Errorf("hub key: %w", errBadRecord)
+	}
+	k.hubKey = ed25519.NewKeyFromSeed(seed)
+	k.hubID, _ = wire.KeyIDOf(k.hubKey.Public())
+
+	if b := meta.Get(keyFloor); b != nil {
+		if t, _, err := parseTimeRecord(b); err == nil {
+			k.tt.raise(t)
+		}
+	}
+	if b := meta.Get(keyAnchor); b != nil {
+		if t, src, err := parseTimeRecord(b); err == nil {
+			k.tt.anchor, k.tt.anchorSrc = t, src // shown, but not trusted: see trustedTime
+		}
+	}
+	// The newest audit entry carries the floor at its decision: a floor
+	// written with every decision at no extra cost.
+	if _, v := tx.Bucket(bucketAudit).Cursor().Last(); len(v) > wire.HashSize {
+		if e, err := wire.DecodeAuditEntry(v[wire.HashSize:]); err == nil {
+			k.tt.raise(time.UnixMilli(e.Time))
+		}
+	}
+
+	if b := meta.Get(keySnapshot); b != nil {
+		// Not re-verified, for the reason above. Kept even if its authority
+		// is no longer pinned: keeping a revocation is always safe.
+		r, _, err := wire.ParseRevocation(b)
+		if err != nil {
+			k.log.Error("localauth: stored revocation snapshot is unreadable; revocations lost until the next snapshot", "err", err)
+		} else {
+			k.setRevocations(r)
+		}
+	}
+
+	var skipped, bad int
+	err := tx.Bucket(bucketGrantIndex).ForEach(func(id, v []byte) error {
+		g, err := unmarshalGrantEntry(id, v)
+		if err != nil {
+			bad++
+			return nil
+		}
+		if _, ok := k.authorities[g.signer]; !ok {
+			skipped++
+			return nil
+		}
+		k.addGrant(g)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		k.log.Error("localauth: unreadable grant records ignored", "count", bad)
+	}
+	if skipped > 0 {
+		k.log.Warn("localauth: grants of authorities no longer pinned ignored", "count", skipped)
+	}
+
+	return tx.Bucket(bucketNonces).ForEach(func(key, v []byte) error {
+		n, err := unmarshalNonceEntry(v)
+		if err != nil || len(key) != wire.NonceSize {
+			return nil // not loaded: an answer to it is refused as nonce_unknown
+		}
+		var nk nonceKey
+		copy(nk[:], key)
+		k.nonces[nk] = n
+		k.tt.raise(time.Unix(0, n.issued))
+		return nil
+	})
+}
+
+func (k *Keeper) addGrant(g *grantEntry) {
+	if old := k.grants[g.id]; old != nil {
+		k.removeGrant(old)
+	}
+	k.grants[g.id] = g
+	k.byName[g.name] = append(k.byName[g.name], g)
+}
+
+func (k *Keeper) removeGrant(g *grantEntry) {
+	delete(k.grants, g.id)
+	list := k.byName[g.name]
+	for i, x := range list {
+		if x == g {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(k.byName, g.name)
+	} else {
+		k.byName[g.name] = list
+	}
+}
+
+func (k *Keeper) setRevocations(r *wire.RevocationSnapshot) {
+	k.revGrants, k.revKeys = idSet(r.Grants), idSet(r.Keys)
+	k.serial = r.Serial
+}
+
+func idSet(ids [][]byte) map[wire.ID]struct{} {
+	m := make(map[wire.ID]struct{}, len(ids))
+	for _, id := range ids {
+		m[wire.IDFrom(id)] = struct{}{}
+	}
+	return m
+}
+
+// Close writes the time floor and stops the keeper's timer. It does not
+// close the store, which belongs to the caller.
+func (k *Keeper) Close() error {
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return nil
+	}
+	k.closed = true
+	k.timer.Stop()
+	k.mu.Unlock()
+	return k.persistTime()
+}
+
+// persistTick writes the floor and schedules the next write.
+func (k *Keeper) persistTick() {
+	if err := k.persistTime(); err != nil {
+		k.log.Warn("localauth: writing the time floor failed", "err", err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.closed {
+		k.timer = k.clk.AfterFunc(k.opts.PersistEvery, k.persistTick)
+	}
+}
+
+func (k *Keeper) persistTime() error {
+	k.mu.Lock()
+	k.advanceLocked()
+	tt := k.tt
+	k.mu.Unlock()
+	return k.st.Update(func(tx *bbolt.Tx) error { return putTime(tx, tt) })
+}
+
+func putTime(tx *bbolt.Tx, tt trustedTime) error {
+	meta := tx.Bucket(bucketMeta)
+	if err := meta.Put(keyFloor, timeRecord(tt.floor, "")); err != nil {
+		return err
+	}
+	if tt.anchor.IsZero() {
+		return nil
+	}
+	return meta.Put(keyAnchor, timeRecord(tt.anchor, tt.anchorSrc))
+}
+
+// advanceLocked brings the floor up to date; k.mu must be held.
+func (k *Keeper) advanceLocked() {
+	k.tt.advance(k.clk.Now(), k.opts.NTPSynced())
+}
+
+// TimeStatus reports the trusted-time floor, the last anchor and whether
+// time is trusted (an anchor in this run no older than the bound).
+func (k *Keeper) TimeStatus() TimeStatus {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.advanceLocked()
+	return k.tt.status(k.opts.TrustedTimeBound)
+}
+
+// HubID is the hub's key id: the "hub" of its challenges, which proofs must
+// name.
+func (k *Keeper) HubID() wire.ID { return k.hubID }
+
+// HubPublicKey is the hub identity key, for phones to pin.
+func (k *Keeper) HubPublicKey() ed25519.PublicKey { return k.hubKey.Public().(ed25519.PublicKey) }
+
+// Status is the keeper's state for the admin socket.
+type Status struct {
+	Site              string     `json:"site"`
+	HubID             wire.ID    `json:"hub_id"`
+	Authorities       []wire.ID  `json:"authorities"`
+	Grants            int        `json:"grants"`
+	MaxGrants         int        `json:"max_grants"`
+	RevokedGrants     int        `json:"revoked_grants"`
+	RevokedKeys       int        `json:"revoked_keys"`
+	MaxRevoked        int        `json:"max_revoked"`
+	SnapshotSerial    uint64     `json:"snapshot_serial"`
+	PendingChallenges int        `json:"pending_challenges"`
+	Time              TimeStatus `json:"time"`
+}
+
+// Status reports counts, the snapshot serial, the hub id and the time.
+func (k *Keeper) Status() Status {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.advanceLocked()
+	s := Status{
+		Site: k.opts.Site, HubID: k.hubID,
+		Grants: len(k.grants), MaxGrants: k.opts.MaxGrants,
+		RevokedGrants: len(k.revGrants), RevokedKeys: len(k.revKeys), MaxRevoked: k.opts.MaxRevoked,
+		SnapshotSerial: k.serial, PendingChallenges: len(k.nonces),
+		Time: k.tt.status(k.opts.TrustedTimeBound),
+	}
+	for id := range k.authorities {
+		s.Authorities = append(s.Authorities, id)
+	}
+	sortIDs(s.Authorities)
+	return s
+}
+
+func sortIDs(ids []wire.ID) {
+	slices.SortFunc(ids, func(a, b wire.ID) int { return bytes.Compare(a[:], b[:]) })
+}

@@ -1,0 +1,123 @@
+package localauth
+
+import (
+	"testing"
+	"time"
+
+	"github.com/edgeagent/edgeagent/internal/wire"
+)
+
+func TestPINLockout(t *testing.T) {
+	h := newHarness(t, func(o *Options) {
+		o.PIN = PINPolicy{Attempts: 3, Lockout: time.Minute, MaxLockout: 10 * time.Minute}
+	})
+	alice := h.key(wire.Ed25519)
+	h.mustImport(h.issue(h.spec(alice, func(s *GrantSpec) { s.PIN = "482913" })))
+
+	check := func(pin string, want Reason) PINResult {
+		t.Helper()
+		res, err := h.k.CheckPIN("alice", pin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reason != want || res.OK != (want == ReasonGranted) {
+			t.Fatalf("PIN %q: %+v, want %s", pin, res, want)
+		}
+		if e := h.lastAudit(); e.Kind != KindPIN || e.Reason != string(want) || e.User != "alice" {
+			t.Fatalf("audit entry %+v, want a pin attempt with %s", e, want)
+		}
+		return res
+	}
+
+	res := check("482913", ReasonGranted)
+	if res.Role != wire.RoleResident || len(res.Devices) != 2 {
+		t.Errorf("granted result %+v", res)
+	}
+	check("000000", ReasonWrongPIN)
+	check("111111", ReasonWrongPIN)
+	res = check("222222", ReasonWrongPIN) // the 3rd: locked for 1 min
+	if got := res.LockedUntil.Sub(h.k.TimeStatus().Floor); got != time.Minute {
+		t.Errorf("first lockout %v, want 1m", got)
+	}
+	check("482913", ReasonLockedOut) // even the right PIN is not checked
+
+	// A reboot does not reset it.
+	h.reopen()
+	check("482913", ReasonLockedOut)
+
+	// After it ends, the next wrong entry locks for twice as long.
+	h.clk.Advance(61 * time.Second)
+	res = check("333333", ReasonWrongPIN)
+	if got := res.LockedUntil.Sub(h.k.TimeStatus().Floor); got != 2*time.Minute {
+		t.Errorf("second lockout %v, want 2m", got)
+	}
+	h.reopen()
+	h.clk.Advance(121 * time.Second)
+	res = check("444444", ReasonWrongPIN)
+	if got := res.LockedUntil.Sub(h.k.TimeStatus().Floor); got != 4*time.Minute {
+		t.Errorf("third lockout %v, want 4m", got)
+	}
+	// Capped at MaxLockout.
+	for i := 0; i < 4; i++ {
+		h.clk.Advance(11 * time.Minute)
+		res = check("555555", ReasonWrongPIN)
+	}
+	if got := res.LockedUntil.Sub(h.k.TimeStatus().Floor); got != 10*time.Minute {
+		t.Errorf("lockout %v, want the 10m cap", got)
+	}
+
+	// Setting the wall clock back does not stretch or end a lockout: it
+	// runs on the trusted floor.
+	h.clk.Set(h.clk.Now().Add(-24 * time.Hour))
+	check("482913", ReasonLockedOut)
+
+	// The right PIN after the lockout resets the count.
+	h.clk.Advance(11 * time.Minute)
+	res = check("482913", ReasonGranted)
+	if res.Failures != 0 {
+		t.Errorf("failures %d after a right PIN", res.Failures)
+	}
+	check("000000", ReasonWrongPIN) // one wrong entry: not locked
+	check("482913", ReasonGranted)
+}
+
+func TestPINGrantState(t *testing.T) {
+	h := newHarness(t)
+	alice, bob := h.key(wire.Ed25519), h.key(wire.Ed25519)
+	ga := h.issue(h.spec(alice, func(s *GrantSpec) { s.PIN = "1234" }))
+	h.mustImport(ga)
+	h.mustImport(h.issue(h.spec(bob, func(s *GrantSpec) { s.Name = "bob" }))) // no PIN
+
+	for _, c := range []struct{ user, pin string }{{"bob", "1234"}, {"carol", "1234"}, {"", "1234"}, {"al\nice", "1234"}} {
+		res, err := h.k.CheckPIN(c.user, c.pin)
+		if err != nil || res.Reason != ReasonUnknownUser {
+			t.Errorf("%q: %+v, %v; want unknown_user", c.user, res, err)
+		}
+	}
+	h.mustImport(h.revoke(1, [][]byte{ga}, nil))
+	// The revoked grant was deleted with the snapshot: alice is unknown now.
+	if res, _ := h.k.CheckPIN("alice", "1234"); res.OK {
+		t.Errorf("revoked alice: %+v", res)
+	}
+}
+
+func TestNewPINVerifier(t *testing.T) {
+	v, err := NewPINVerifier("1234", cheapPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !verifyPIN(v, "1234") || verifyPIN(v, "1235") || verifyPIN(v, "") {
+		t.Error("verifier accepts the wrong PIN or refuses the right one")
+	}
+	if v.Time != cheapPIN.Time || v.MemoryKiB != cheapPIN.MemoryKiB || len(v.Salt) != 16 {
+		t.Errorf("parameters not recorded in the verifier: %+v", v)
+	}
+	for _, pin := range []string{"", "123", string(make([]byte, 65))} {
+		if _, err := NewPINVerifier(pin, cheapPIN); err == nil {
+			t.Errorf("PIN of %d characters accepted", len(pin))
+		}
+	}
+	if _, err := NewPINVerifier("1234", PINParams{Time: 1, MemoryKiB: 1 << 30, Threads: 1}); err == nil {
+		t.Error("1 TiB of memory accepted")
+	}
+}
