@@ -84,7 +84,7 @@ pin = "GPIO16"
 type = "button"
 `
 
-type agent struct {
+type proc struct {
 	t      *testing.T
 	dir    string
 	cmd    *exec.Cmd
@@ -124,9 +124,9 @@ func newSite(t *testing.T) (cfgPath, dataDir string) {
 
 // startAgent runs the binary with --sim and waits until its admin socket
 // answers (at most 10 s).
-func startAgent(t *testing.T, cfgPath, dataDir string) *agent {
+func startAgent(t *testing.T, cfgPath, dataDir string) *proc {
 	t.Helper()
-	a := &agent{t: t, dir: dataDir, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	a := &proc{t: t, dir: dataDir, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	a.cmd = exec.Command(agentBin, "run", "--config", cfgPath, "--sim", "--data-dir", dataDir)
 	a.cmd.Stderr = a.stderr
 	if err := a.cmd.Start(); err != nil {
@@ -158,7 +158,7 @@ func startAgent(t *testing.T, cfgPath, dataDir string) *agent {
 	}
 }
 
-func (a *agent) kill9() {
+func (a *proc) kill9() {
 	a.t.Helper()
 	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		a.t.Fatal(err)
@@ -166,7 +166,7 @@ func (a *agent) kill9() {
 	<-a.done
 }
 
-func (a *agent) do(id, action, value string) devices.State {
+func (a *proc) do(id, action, value string) devices.State {
 	a.t.Helper()
 	s, err := a.client.Do(id, action, value)
 	if err != nil {
@@ -175,7 +175,7 @@ func (a *agent) do(id, action, value string) devices.State {
 	return s
 }
 
-func (a *agent) device(id string) devices.State {
+func (a *proc) device(id string) devices.State {
 	a.t.Helper()
 	list, err := a.client.Devices()
 	if err != nil {
@@ -190,7 +190,7 @@ func (a *agent) device(id string) devices.State {
 	return devices.State{}
 }
 
-func (a *agent) events() []store.Event {
+func (a *proc) events() []store.Event {
 	a.t.Helper()
 	var all []store.Event
 	var after uint64

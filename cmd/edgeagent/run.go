@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localapi"
+	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -31,10 +34,13 @@ func (e configError) Unwrap() error { return e.err }
 const shutdownBound = 1500 * time.Millisecond
 
 type runFlags struct {
-	config  string
-	sim     bool
-	dataDir string
-	site    string
+	config      string
+	sim         bool
+	dataDir     string
+	site        string
+	broker      string
+	listen      string
+	authorities multiFlag
 }
 
 func cmdRun(args []string, stderr io.Writer) error {
@@ -44,6 +50,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	fs.BoolVar(&f.sim, "sim", false, "simulate every pin and sensor")
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (overrides data_dir)")
 	fs.StringVar(&f.site, "site", "", "site id (overrides site)")
+	fs.StringVar(&f.broker, "broker", "", "MQTT broker URL (overrides mqtt.broker)")
+	fs.StringVar(&f.listen, "listen", "", "LAN API address (overrides lan.listen)")
+	fs.Var(&f.authorities, "authority", "pinned authority public key FILE.pub (repeatable; added to auth.authorities)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -58,6 +67,13 @@ func cmdRun(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if f.broker != "" {
+		cfg.MQTT.Broker = f.broker
+	}
+	if f.listen != "" {
+		cfg.LAN.Listen = f.listen
+	}
+	cfg.Auth.Authorities = append(cfg.Auth.Authorities, f.authorities...)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	log := newLogger(stderr, cfg.LogLevel)
@@ -99,10 +115,28 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// agent is the running parts, wired by hand. Services (the admin socket,
+// the device loops, the cloud link, the LAN API) are func(ctx) error that
+// return when ctx ends.
+type agent struct {
+	cfg         *config.Config
+	log         *slog.Logger
+	sim         bool
+	started     time.Time
+	hub         *devices.Hub
+	store       *store.Store
+	keeper      *localauth.Keeper
+	authorities []crypto.PublicKey // pinned: what the cloud's messages must be signed by
+	admin       *localapi.Admin
+}
+
+// service is a long-running part: it returns when ctx ends.
+type service func(ctx context.Context) error
+
 // run is the agent: outputs safe first, then the store, then local control.
 // hw supplies the pins and sensors (periph and 1-Wire, or simulated).
 func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, log *slog.Logger) error {
-	started := time.Now()
+	a := &agent{cfg: cfg, log: log, sim: sim, started: time.Now()}
 	opts := hw
 	opts.Clock = clock.Real{}
 	opts.Log = log.With("part", "devices")
@@ -112,8 +146,14 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	if err != nil {
 		return configError{err}
 	}
+	a.hub = hub
 	log.Info("outputs safe", "devices", len(hub.List()), "sim", sim)
 
+	authOpts, err := authOptions(cfg)
+	if err != nil {
+		hub.Shutdown()
+		return configError{err}
+	}
 	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store")})
 	if errors.Is(err, store.ErrLocked) {
 		hub.Shutdown()
@@ -124,6 +164,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 		return fmt.Errorf("store: %w", err)
 	}
 	defer st.Close()
+	a.store = st
 	if rep.Recovered {
 		log.Error("STORE WAS CORRUPT: moved aside, starting with empty state", "path", rep.Path, "moved_to", rep.MovedTo, "reason", rep.Reason)
 	}
@@ -133,18 +174,51 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	}
 	hub.Start(journal{st}, saved)
 
+	authOpts.Store = st
+	authOpts.Log = log.With("part", "localauth")
+	keeper, err := localauth.New(authOpts)
+	if err != nil {
+		hub.Shutdown()
+		return fmt.Errorf("localauth: %w", err)
+	}
+	defer keeper.Close() // before st.Close: it writes the time floor
+	a.keeper, a.authorities = keeper, authOpts.Authorities
+
 	ln, err := listenAdmin(cfg.SocketPath())
 	if err != nil {
 		hub.Shutdown()
 		return err
 	}
-	admin := &localapi.Admin{Hub: hub, Store: st, Version: version, Site: cfg.Site, Sim: sim, Started: started, Log: log.With("part", "admin")}
-	srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	a.admin = &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Version: version, Site: cfg.Site, Sim: sim, Started: a.started, Log: log.With("part", "admin")}
+	// Optional parts: each returns nil when not configured, and never
+	// blocks local control (principle 1).
+	var services []service
+	for _, build := range []func() (service, error){} {
+		svc, err := build()
+		if err != nil {
+			hub.Shutdown()
+			return err
+		}
+		if svc != nil {
+			services = append(services, svc)
+		}
+	}
+	srv := &http.Server{Handler: a.admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
+	svcCtx, stopServices := context.WithCancel(ctx)
+	defer stopServices()
 	hubDone := make(chan error, 1)
-	go func() { hubDone <- hub.Run(ctx) }()
-	log.Info("ready", "site", cfg.Site, "socket", cfg.SocketPath(), "boot", st.Boot(), "startup", time.Since(started).Round(time.Millisecond))
+	go func() { hubDone <- hub.Run(svcCtx) }()
+	var svcWG sync.WaitGroup
+	for _, svc := range services {
+		svcWG.Go(func() {
+			if err := svc(svcCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("service stopped", "err", err)
+			}
+		})
+	}
+	log.Info("ready", "site", cfg.Site, "socket", cfg.SocketPath(), "boot", st.Boot(), "hub_id", keeper.HubID(), "startup", time.Since(a.started).Round(time.Millisecond))
 
 	var runErr error
 	select {
@@ -153,23 +227,61 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	case err := <-srvErr:
 		runErr = fmt.Errorf("admin socket: %w", err)
 	}
-	// Every step is bounded: locks lock and the boiler stops even if a
-	// client holds the socket open.
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownBound/2)
+	// Every step shares one deadline: locks lock and the boiler stops even
+	// if a client holds the socket open or a service hangs.
+	deadline := time.Now().Add(shutdownBound)
+	stopServices() // hub.Run shuts the devices down safely on its way out
+	select {
+	case <-hubDone:
+	case <-time.After(time.Until(deadline)):
+		hub.Shutdown()
+	}
+	sctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
-	if ctx.Err() == nil {
-		hub.Shutdown()
-	} else {
-		select {
-		case <-hubDone:
-		case <-time.After(shutdownBound / 2):
-			hub.Shutdown()
-		}
-	}
+	waitBounded(&svcWG, time.Until(deadline))
 	_ = os.Remove(cfg.SocketPath())
 	log.Info("stopped")
 	return runErr
+}
+
+// waitBounded waits for wg at most d: a stuck service must not hold up the
+// exit (the outputs are safe by then).
+func waitBounded(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// authOptions reads the auth section: time zone and pinned authority keys.
+func authOptions(cfg *config.Config) (localauth.Options, error) {
+	loc, err := cfg.Auth.Location()
+	if err != nil {
+		return localauth.Options{}, fmt.Errorf("auth.timezone: %w", err)
+	}
+	o := localauth.Options{
+		Site:             cfg.Site,
+		Location:         loc,
+		MaxGrants:        cfg.Auth.MaxGrants,
+		MaxRevoked:       cfg.Auth.MaxRevoked,
+		TrustedTimeBound: cfg.Auth.TrustedTimeBound.D(),
+		PIN: localauth.PINPolicy{
+			Attempts:   cfg.Auth.PINAttempts,
+			Lockout:    cfg.Auth.PINLockout.D(),
+			MaxLockout: cfg.Auth.PINMaxLockout.D(),
+		},
+	}
+	for _, p := range cfg.Auth.Authorities {
+		pub, err := localauth.LoadPublicKey(p)
+		if err != nil {
+			return localauth.Options{}, fmt.Errorf("authority key %s: %w", p, err)
+		}
+		o.Authorities = append(o.Authorities, pub)
+	}
+	return o, nil
 }
 
 // listenAdmin opens the admin socket, root only. A socket file left by a

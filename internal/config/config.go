@@ -36,6 +36,10 @@ type Config struct {
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `toml:"log_level"`
 
+	Auth Auth `toml:"auth"`
+	MQTT MQTT `toml:"mqtt"`
+	LAN  LAN  `toml:"lan"`
+
 	Locks    []Lock   `toml:"lock"`
 	Switches []Switch `toml:"switch"`
 	Boilers  []Boiler `toml:"boiler"`
@@ -330,6 +334,9 @@ func (c *Config) validate(file string) error {
 	default:
 		v.fail("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
+	c.Auth.validate(v)
+	c.MQTT.validate(v)
+	c.LAN.validate(v)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -27,9 +28,17 @@ const maxBody = 4 << 10
 //	GET  /v1/devices/{id}
 //	POST /v1/devices/{id}/action   {"action": "unlock", "value": ""}
 //	GET  /v1/events?after=SEQ&limit=N
+//	POST /v1/credentials           a signed grant or revocation snapshot (raw COSE bytes)
+//	GET  /v1/auth                  grants, revocations, hub id, trusted time
+//	GET  /v1/audit/verify          walks the hash-chained audit log
 type Admin struct {
 	Hub     *devices.Hub
 	Store   *store.Store
+	Keeper  *localauth.Keeper
+	// Cloud and LAN report the cloud link's and the LAN API's status; nil
+	// when that part is not running.
+	Cloud func() any
+	LAN   func() any
 	Version string
 	Site    string
 	Sim     bool
@@ -45,8 +54,11 @@ type Status struct {
 	Started      time.Time    `json:"started"`
 	UptimeS      float64      `json:"uptime_s"`
 	Devices      int          `json:"devices"`
-	Store        store.Health `json:"store"`
-	JournalError string       `json:"journal_error,omitempty"`
+	Store        store.Health     `json:"store"`
+	JournalError string           `json:"journal_error,omitempty"`
+	Auth         localauth.Status `json:"auth"`
+	Cloud        any              `json:"cloud,omitempty"`
+	LAN          any              `json:"lan,omitempty"`
 }
 
 // ActionRequest is the body of POST /v1/devices/{id}/action.
@@ -73,6 +85,9 @@ func (a *Admin) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/devices/{id}", a.device)
 	mux.HandleFunc("POST /v1/devices/{id}/action", a.action)
 	mux.HandleFunc("GET /v1/events", a.events)
+	mux.HandleFunc("POST /v1/credentials", a.credentials)
+	mux.HandleFunc("GET /v1/auth", a.auth)
+	mux.HandleFunc("GET /v1/audit/verify", a.auditVerify)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
@@ -92,7 +107,62 @@ func (a *Admin) status(w http.ResponseWriter, r *http.Request) {
 	if err := a.Hub.JournalError(); err != nil {
 		st.JournalError = err.Error()
 	}
+	st.Auth = a.Keeper.Status()
+	if a.Cloud != nil {
+		st.Cloud = a.Cloud()
+	}
+	if a.LAN != nil {
+		st.LAN = a.LAN()
+	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// maxCredential bounds an imported grant or snapshot: a snapshot of 10 000
+// revoked ids is about 170 KB.
+const maxCredential = 512 << 10
+
+func (a *Admin) credentials(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCredential))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("credential over %d bytes", maxCredential))
+		return
+	}
+	if err != nil || len(b) == 0 {
+		writeError(w, http.StatusBadRequest, "bad_request", "send the signed grant or snapshot file as the body")
+		return
+	}
+	res, err := a.Keeper.Import(b)
+	var refused *localauth.RefusedError
+	switch {
+	case errors.As(err, &refused):
+		writeJSON(w, http.StatusUnprocessableEntity, importAnswer{res, &Error{Code: string(refused.Reason), Message: err.Error()}})
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+	default:
+		a.Log.Info("credential imported", "kind", res.Kind, "reason", res.Reason, "grant", res.GrantID, "serial", res.Serial)
+		writeJSON(w, http.StatusOK, importAnswer{Result: res})
+	}
+}
+
+// importAnswer is the body of POST /v1/credentials: the outcome, and for a
+// refusal the reason code as error.
+type importAnswer struct {
+	Result localauth.ImportResult `json:"result"`
+	Error  *Error                 `json:"error,omitempty"`
+}
+
+func (a *Admin) auth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.Keeper.Status())
+}
+
+func (a *Admin) auditVerify(w http.ResponseWriter, r *http.Request) {
+	rep, err := a.Keeper.VerifyAudit()
+	if err != nil && rep.Break == nil {
+		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func (a *Admin) devices(w http.ResponseWriter, r *http.Request) {

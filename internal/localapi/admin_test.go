@@ -18,6 +18,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -71,7 +72,11 @@ func serve(t *testing.T, pin func(string) (gpio.PinIO, error)) (*AdminClient, *s
 		t.Fatal(err)
 	}
 	hub.Start(journal{st}, nil)
-	a := &Admin{Hub: hub, Store: st, Version: "test", Site: "t", Sim: true, Started: time.Now(), Log: slog.New(slog.DiscardHandler)}
+	keeper, err := localauth.New(localauth.Options{Site: "t", Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Admin{Hub: hub, Store: st, Keeper: keeper, Version: "test", Site: "t", Sim: true, Started: time.Now(), Log: slog.New(slog.DiscardHandler)}
 	sock := filepath.Join(dir, "admin.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -82,6 +87,7 @@ func serve(t *testing.T, pin func(string) (gpio.PinIO, error)) (*AdminClient, *s
 	t.Cleanup(func() {
 		srv.Close()
 		hub.Shutdown()
+		keeper.Close()
 		st.Close()
 	})
 	return NewAdminClient(sock), st

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -45,20 +46,25 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Messa
 
 func (c *AdminClient) do(method, path string, body, out any) error {
 	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+		rd = bytes.NewReader(nil)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
+		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, "http://agent"+path, rd)
 	if err != nil {
 		return err
 	}
-	if body != nil {
+	if _, raw := body.([]byte); raw {
+		req.Header.Set("Content-Type", "application/cose")
+	} else if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
@@ -70,6 +76,16 @@ func (c *AdminClient) do(method, path string, body, out any) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}()
+	if resp.StatusCode == http.StatusUnprocessableEntity {
+		// An import refused for a reason: the answer carries the outcome.
+		var ia importAnswer
+		if err := json.NewDecoder(resp.Body).Decode(&ia); err == nil && ia.Error != nil {
+			if r, ok := out.(*importAnswer); ok {
+				*r = ia
+			}
+			return &APIError{Status: resp.StatusCode, Code: ia.Error.Code, Message: ia.Error.Message}
+		}
+	}
 	if resp.StatusCode != http.StatusOK {
 		var eb errorBody
 		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error.Code == "" {
@@ -102,4 +118,25 @@ func (c *AdminClient) Do(id, action, value string) (devices.State, error) {
 func (c *AdminClient) Events(after uint64, limit int) ([]store.Event, error) {
 	var evs []store.Event
 	return evs, c.do(http.MethodGet, fmt.Sprintf("/v1/events?after=%d&limit=%d", after, limit), nil, &evs)
+}
+
+// Import hands a signed grant or revocation snapshot to the agent's mailbox.
+// A refusal is an *APIError whose Code is the reason; res still tells what
+// was refused.
+func (c *AdminClient) Import(b []byte) (localauth.ImportResult, error) {
+	var ia importAnswer
+	err := c.do(http.MethodPost, "/v1/credentials", b, &ia)
+	return ia.Result, err
+}
+
+// Auth fetches the local authentication status.
+func (c *AdminClient) Auth() (localauth.Status, error) {
+	var s localauth.Status
+	return s, c.do(http.MethodGet, "/v1/auth", nil, &s)
+}
+
+// VerifyAudit asks the agent to walk its audit chain.
+func (c *AdminClient) VerifyAudit() (localauth.AuditReport, error) {
+	var r localauth.AuditReport
+	return r, c.do(http.MethodGet, "/v1/audit/verify", nil, &r)
 }
