@@ -122,12 +122,12 @@ func newSite(t *testing.T) (cfgPath, dataDir string) {
 	return cfgPath, filepath.Join(dir, "data")
 }
 
-// startAgent runs the binary with --sim and waits until its admin socket
+// startAgent runs the binary with --sim (and extra run flags) and waits until its admin socket
 // answers (at most 10 s).
-func startAgent(t *testing.T, cfgPath, dataDir string) *proc {
+func startAgent(t *testing.T, cfgPath, dataDir string, extra ...string) *proc {
 	t.Helper()
 	a := &proc{t: t, dir: dataDir, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	a.cmd = exec.Command(agentBin, "run", "--config", cfgPath, "--sim", "--data-dir", dataDir)
+	a.cmd = exec.Command(agentBin, append([]string{"run", "--config", cfgPath, "--sim", "--data-dir", dataDir}, extra...)...)
 	a.cmd.Stderr = a.stderr
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)

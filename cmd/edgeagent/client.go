@@ -93,6 +93,15 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	if st.JournalError != "" {
 		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
 	}
+	au := st.Auth
+	fmt.Fprintf(tw, "hub id\t%s\n", au.HubID)
+	fmt.Fprintf(tw, "credentials\t%d/%d grants, %d revoked grants, %d revoked keys, snapshot serial %d, %d authorities pinned\n",
+		au.Grants, au.MaxGrants, au.RevokedGrants, au.RevokedKeys, au.SnapshotSerial, len(au.Authorities))
+	trust := "NOT trusted (no recent anchor: requires_trusted_time grants are refused)"
+	if au.Time.Trusted {
+		trust = "trusted (" + au.Time.AnchorSource + ")"
+	}
+	fmt.Fprintf(tw, "time\tfloor %s, %s\n", au.Time.Floor.UTC().Format(time.RFC3339), trust)
 	return tw.Flush()
 }
 

@@ -18,13 +18,26 @@ var version = "dev"
 const usage = `edgeagent: local-first control for smart-home hubs and vehicle units
 
 usage:
-  edgeagent run --config FILE [--sim] [--data-dir DIR] [--site ID]
+  edgeagent run --config FILE [--sim] [--data-dir DIR] [--site ID] [--authority FILE.pub]...
   edgeagent config check FILE
   edgeagent status [--json]                      (reads the admin socket)
   edgeagent device list [--json]
   edgeagent device set ID ACTION [VALUE] [--json]
   edgeagent events [--after SEQ] [--limit N] [--json]
+  edgeagent credentials import FILE...           (signed grants, revocation snapshots)
+  edgeagent audit verify                         (walks the hash-chained audit log)
   edgeagent version
+
+offline issuer (no network, no agent needed):
+  edgeagent authority init --dir DIR
+  edgeagent key new --out FILE [--alg ed25519|p256]
+  edgeagent grant issue --authority DIR --site ID --holder FILE.pub --name NAME --role ROLE
+                        --devices a,b [--actions ...] [--not-before T] [--not-after T]
+                        [--schedule "mon-fri 08:00-18:00"] [--pin-stdin] [--requires-trusted-time] --out FILE
+  edgeagent grant delegate --owner-grant F --owner-key F --holder F.pub --name NAME --devices ...
+                        --not-after T [...] --out FILE
+  edgeagent grant show FILE [--authority DIR|FILE.pub]
+  edgeagent revoke --authority DIR --site ID --serial N --grant ID... [--key ID...] --out FILE
 
 The socket commands find the agent with --data-dir DIR (socket DIR/admin.sock),
 --socket PATH, or --config FILE (its admin_socket / data_dir).
@@ -42,12 +55,12 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func main() {
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // Main runs one command and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout, stderr)
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdin, stdout, stderr)
 	var ue usageError
 	var ce configError
 	switch {
@@ -67,7 +80,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func dispatch(args []string, stdout, stderr io.Writer) error {
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usagef("no command given")
@@ -99,6 +112,18 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return usagef("unknown device command %q (list, set)", rest[0])
 	case "events":
 		return cmdEvents(rest, stdout)
+	case "authority":
+		return cmdAuthority(rest, stdout)
+	case "key":
+		return cmdKey(rest, stdout)
+	case "grant":
+		return cmdGrant(rest, stdin, stdout)
+	case "revoke":
+		return cmdRevoke(rest, stdout)
+	case "credentials":
+		return cmdCredentials(rest, stdout)
+	case "audit":
+		return cmdAudit(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
