@@ -32,13 +32,13 @@ const maxBody = 4 << 10
 //	GET  /v1/auth                  grants, revocations, hub id, trusted time
 //	GET  /v1/audit/verify          walks the hash-chained audit log
 type Admin struct {
-	Hub     *devices.Hub
-	Store   *store.Store
-	Keeper  *localauth.Keeper
+	Hub    *devices.Hub
+	Store  *store.Store
+	Keeper *localauth.Keeper
 	// Cloud and LAN report the cloud link's and the LAN API's status; nil
 	// when that part is not running.
-	Cloud func() any
-	LAN   func() any
+	Cloud   func() any
+	LAN     func() any
 	Version string
 	Site    string
 	Sim     bool
@@ -48,12 +48,12 @@ type Admin struct {
 
 // Status is the body of GET /v1/status.
 type Status struct {
-	Version      string       `json:"version"`
-	Site         string       `json:"site"`
-	Sim          bool         `json:"sim"`
-	Started      time.Time    `json:"started"`
-	UptimeS      float64      `json:"uptime_s"`
-	Devices      int          `json:"devices"`
+	Version      string           `json:"version"`
+	Site         string           `json:"site"`
+	Sim          bool             `json:"sim"`
+	Started      time.Time        `json:"started"`
+	UptimeS      float64          `json:"uptime_s"`
+	Devices      int              `json:"devices"`
 	Store        store.Health     `json:"store"`
 	JournalError string           `json:"journal_error,omitempty"`
 	Auth         localauth.Status `json:"auth"`
