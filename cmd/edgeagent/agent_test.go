@@ -472,17 +472,7 @@ func TestAdminSocketIsRootOnly(t *testing.T) {
 func TestCLI(t *testing.T) {
 	cfg, data := newSite(t)
 	startAgent(t, cfg, data)
-	run := func(args ...string) (string, int) {
-		out, err := exec.Command(agentBin, args...).CombinedOutput()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return string(out), ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), 0
-	}
+	run := func(args ...string) (string, int) { return cli(t, "", args...) }
 	out, code := run("device", "set", "hall-light", "on", "--data-dir", data)
 	if code != 0 || !strings.Contains(out, "hall-light: on") {
 		t.Errorf("device set: %d %q", code, out)

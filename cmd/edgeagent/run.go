@@ -172,7 +172,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	if err != nil {
 		log.Error("reading saved device states; starting from safe defaults", "err", err)
 	}
-	hub.Start(journal{st}, saved)
+	hub.Start(st, saved)
 
 	authOpts.Store = st
 	authOpts.Log = log.With("part", "localauth")
@@ -306,17 +306,6 @@ func listenAdmin(path string) (net.Listener, error) {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
 	return ln, nil
-}
-
-// journal adapts the store to the devices' Journal.
-type journal struct{ st *store.Store }
-
-func (j journal) Record(device string, state []byte, evs []devices.Event) error {
-	out := make([]store.Event, len(evs))
-	for i, e := range evs {
-		out[i] = store.Event{Class: store.Class(e.Class), Device: e.Device, Type: e.Type, Data: e.Data}
-	}
-	return j.st.Record(device, state, out)
 }
 
 func cmdConfigCheck(args []string, stdout io.Writer) error {

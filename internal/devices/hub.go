@@ -21,24 +21,21 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // Event classes, which decide how the outbox may shed load: audit is never
 // dropped, state keeps the latest per device, telemetry drops the oldest.
 const (
-	ClassAudit     = "audit"
-	ClassState     = "state"
-	ClassTelemetry = "telemetry"
+	ClassAudit     = store.ClassAudit
+	ClassState     = store.ClassState
+	ClassTelemetry = store.ClassTelemetry
 )
 
 // Event is one thing that happened on a device, to be appended durably to
-// the event log.
-type Event struct {
-	Class  string         // ClassAudit, ClassState or ClassTelemetry
-	Device string         // device id
-	Type   string         // e.g. "unlocked", "boiler_on", "cover_stopped"
-	Data   map[string]any // small values only: string, bool, float64, int64
-}
+// the event log: the store's event, so that the store is the Journal as it
+// is. Devices fill Class, Device, Type and Data; the store the rest.
+type Event = store.Event
 
 // Journal records a device's new persisted state and its events in one
 // durable transaction. state is nil for a device that persists nothing (an
@@ -397,7 +394,7 @@ func levelOf(l config.Level, def gpio.Level) gpio.Level {
 }
 
 // newEvent builds an event; kv are key, value pairs for Data.
-func newEvent(class, dev, typ string, kv ...any) Event {
+func newEvent(class store.Class, dev, typ string, kv ...any) Event {
 	e := Event{Class: class, Device: dev, Type: typ}
 	if len(kv) > 0 {
 		e.Data = make(map[string]any, len(kv)/2)

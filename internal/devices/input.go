@@ -7,6 +7,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // input is a button, a contact or a motion sensor. It persists nothing: its
@@ -27,7 +28,7 @@ type input struct {
 // inputWords: the state word and event for inactive / active, per type.
 var inputWords = map[string]struct {
 	idle, active       string
-	class              string
+	class              store.Class
 	idleEvt, activeEvt string
 }{
 	"button":  {"released", "pressed", ClassTelemetry, "", "pressed"},

@@ -3,6 +3,8 @@ package devices
 import (
 	"testing"
 	"time"
+
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 func TestInputs(t *testing.T) {
@@ -13,7 +15,7 @@ func TestInputs(t *testing.T) {
 		steps []step
 		want  []string
 		state string
-		class string
+		class store.Class
 	}{
 		{"button held", "bell",
 			[]step{{set: "GPIO24 L"}, {wait: 100 * ms}, {set: "GPIO24 H"}, {wait: 100 * ms}},

@@ -40,16 +40,6 @@ pin = "GPIO4"
 type = "button"
 `
 
-type journal struct{ st *store.Store }
-
-func (j journal) Record(device string, state []byte, evs []devices.Event) error {
-	out := make([]store.Event, len(evs))
-	for i, e := range evs {
-		out[i] = store.Event{Class: store.Class(e.Class), Device: e.Device, Type: e.Type, Data: e.Data}
-	}
-	return j.st.Record(device, state, out)
-}
-
 // serve starts the admin API on a unix socket over a real hub and store.
 // pin resolves the hub's pins (simulated or a plain test pin).
 func serve(t *testing.T, pin func(string) (gpio.PinIO, error)) (*AdminClient, *store.Store) {
@@ -71,7 +61,7 @@ func serve(t *testing.T, pin func(string) (gpio.PinIO, error)) (*AdminClient, *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub.Start(journal{st}, nil)
+	hub.Start(st, nil)
 	keeper, err := localauth.New(localauth.Options{Site: "t", Store: st})
 	if err != nil {
 		t.Fatal(err)
