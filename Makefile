@@ -1,6 +1,6 @@
 # edgeagent — run `make` for the list of targets.
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go lint tidy-check bench cross deps clean
+.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -9,9 +9,12 @@ BIN       := bin
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 RUN_DIR   := .run
+DIST      ?= dist
+# Static (no cgo: no libc to match on the hub), reproducible paths, stripped.
+RELEASE_BUILD := CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build bin/edgeagent for this machine
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/edgeagent ./cmd/edgeagent
@@ -24,11 +27,14 @@ run: build ## run the agent with the example config, simulated devices, data in 
 deps: ## install the system packages the tests need (apt-get, as root)
 	@scripts/system-deps.sh
 
-test: deps lint tidy-check test-go ## everything CI checks: packages, lint, go mod tidy, tests
+test: deps lint tidy-check test-go test-arm64 fuzz ## everything CI checks: packages, lint, go mod tidy, tests, brief fuzzing
 
 test-go: ## the Go tests (race detector on the concurrent packages)
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./internal/devices/... ./internal/store/...
+
+fuzz: ## every fuzz target briefly (FUZZTIME=10m for longer)
+	scripts/fuzz.sh
 
 lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -55,4 +61,22 @@ cross: ## static binaries for linux/arm64 and linux/arm (v7)
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/edgeagent-linux-armv7 ./cmd/edgeagent
 
 clean: ## remove build output and the local run data
-	rm -rf $(BIN) $(RUN_DIR)
+	rm -rf $(BIN) $(RUN_DIR) $(DIST)
+
+release: ## static stripped binaries for linux arm64, armv7, armv6 (Pi Zero), amd64 in dist/, with SHA256SUMS
+	@mkdir -p $(DIST)
+	GOARCH=arm64 $(RELEASE_BUILD) -o $(DIST)/edgeagent-linux-arm64 ./cmd/edgeagent
+	GOARCH=arm GOARM=7 $(RELEASE_BUILD) -o $(DIST)/edgeagent-linux-armv7 ./cmd/edgeagent
+	GOARCH=arm GOARM=6 $(RELEASE_BUILD) -o $(DIST)/edgeagent-linux-armv6 ./cmd/edgeagent
+	GOARCH=amd64 $(RELEASE_BUILD) -o $(DIST)/edgeagent-linux-amd64 ./cmd/edgeagent
+	cd $(DIST) && sha256sum edgeagent-linux-* > SHA256SUMS
+
+deb: release ## Debian packages for arm64, armhf (ARMv7), amd64 in dist/ (dpkg-deb), added to SHA256SUMS
+	rm -f $(DIST)/edgeagent_*.deb
+	deploy/rpi/build-deb.sh arm64 $(DIST)/edgeagent-linux-arm64 '$(VERSION)' $(DIST)
+	deploy/rpi/build-deb.sh armhf $(DIST)/edgeagent-linux-armv7 '$(VERSION)' $(DIST)
+	deploy/rpi/build-deb.sh amd64 $(DIST)/edgeagent-linux-amd64 '$(VERSION)' $(DIST)
+	cd $(DIST) && sha256sum edgeagent-linux-* edgeagent_*.deb > SHA256SUMS
+
+test-arm64: ## the devices, store and localauth tests and the agent binary, built for arm64, under qemu
+	scripts/test-arm64.sh

@@ -26,6 +26,7 @@ usage:
   edgeagent events [--after SEQ] [--limit N] [--json]
   edgeagent credentials import FILE...           (signed grants, revocation snapshots)
   edgeagent audit verify                         (walks the hash-chained audit log)
+  edgeagent rpi bootconfig --config FILE [--rtc CHIP] [--w1-pin N]   (config.txt lines)
   edgeagent version
 
 offline issuer (no network, no agent needed):
@@ -124,6 +125,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdCredentials(rest, stdout)
 	case "audit":
 		return cmdAudit(rest, stdout)
+	case "rpi":
+		return cmdRPI(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

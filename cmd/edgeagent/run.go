@@ -21,6 +21,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/sdnotify"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -219,11 +220,26 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 		})
 	}
 	log.Info("ready", "site", cfg.Site, "socket", cfg.SocketPath(), "boot", st.Boot(), "hub_id", keeper.HubID(), "startup", time.Since(a.started).Round(time.Millisecond))
+	// systemd (Type=notify): ready only now, with outputs safe, the store
+	// open and the admin socket serving. Never fatal: local control goes on.
+	if err := sdnotify.Ready(); err != nil {
+		log.Warn("sd_notify READY", "err", err)
+	}
+	if iv, ok := sdnotify.WatchdogInterval(); ok {
+		// Pings only while the device hub answers: a device stuck holding
+		// its lock stops them, and systemd restarts the agent.
+		svcWG.Go(func() {
+			_ = sdnotify.Heartbeat(svcCtx, iv/2, func() error { hub.List(); return nil }, func(err error) {
+				log.Error("watchdog ping withheld: the device hub did not answer", "err", err)
+			})
+		})
+	}
 
 	var runErr error
 	select {
 	case <-ctx.Done():
 		log.Info("stopping")
+		_ = sdnotify.Stopping()
 	case err := <-srvErr:
 		runErr = fmt.Errorf("admin socket: %w", err)
 	}
