@@ -159,6 +159,15 @@ func TestUnitRules(t *testing.T) {
 			t.Errorf("RestrictAddressFamilies has %s: an allow list only", f)
 		}
 	}
+	// Trusted time reads the kernel's NTP flag with adjtimex, which is in
+	// @clock: ProtectClock= would refuse it, and the filter must allow it.
+	if v := u["Service.ProtectClock"]; len(v) > 0 && v[0] != "no" {
+		t.Error("ProtectClock blocks adjtimex: trusted time would never anchor on NTP")
+	}
+	filters := u["Service.SystemCallFilter"]
+	if len(filters) == 0 || filters[len(filters)-1] != "adjtimex" {
+		t.Errorf("the last SystemCallFilter must allow adjtimex (after the deny lists), got %q", filters)
+	}
 	// ProcSubset=pid would hide /proc/cpuinfo, where periph recognises a Pi.
 	if len(u["Service.ProcSubset"]) > 0 {
 		t.Error("ProcSubset breaks periph's board detection")
