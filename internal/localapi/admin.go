@@ -1,6 +1,7 @@
 // Package localapi owns the agent's local HTTP surfaces: the admin API served
 // on a root-only unix socket (status, devices, direct device control: root on
-// the hub is trusted) and, later, the residents' LAN API and web app.
+// the hub is trusted) and the residents' LAN API and web app over HTTPS
+// (PIN sessions and phone keys, every action decided by localauth).
 package localapi
 
 import (
@@ -180,7 +181,7 @@ func (a *Admin) device(w http.ResponseWriter, r *http.Request) {
 
 func (a *Admin) action(w http.ResponseWriter, r *http.Request) {
 	var req ActionRequest
-	if !readJSON(w, r, &req) {
+	if !readJSON(w, r, &req, maxBody) {
 		return
 	}
 	id := r.PathValue("id")
@@ -227,16 +228,16 @@ func queryUint(r *http.Request, key string, def uint64) (uint64, error) {
 	return v, nil
 }
 
-// readJSON decodes a bounded body strictly; on failure it has already
-// answered the request.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+// readJSON decodes a body of at most limit bytes strictly; on failure it
+// has already answered the request.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body over %d bytes", maxBody))
+			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body over %d bytes", limit))
 		case errors.Is(err, io.EOF):
 			writeError(w, http.StatusBadRequest, "bad_request", "empty body: send a JSON object")
 		default:
