@@ -90,6 +90,9 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	fmt.Fprintf(tw, "store\t%s\n", health)
 	fmt.Fprintf(tw, "store file\t%s (%d bytes, boot %d)\n", st.Store.Path, st.Store.SizeBytes, st.Store.Boot)
 	fmt.Fprintf(tw, "event log\t%d entries, last seq %d\n", st.Store.Events, st.Store.LastSeq)
+	if lan, ok := st.LAN.(map[string]any); ok {
+		fmt.Fprintf(tw, "lan\thttps://%v (certificate SHA-256 %v)\n", lan["listen"], lan["fingerprint"])
+	}
 	if st.JournalError != "" {
 		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
 	}

@@ -19,11 +19,14 @@ const usage = `edgeagent: local-first control for smart-home hubs and vehicle un
 
 usage:
   edgeagent run --config FILE [--sim] [--data-dir DIR] [--site ID] [--authority FILE.pub]...
+                [--listen ADDR] [--broker URL]
   edgeagent config check FILE
   edgeagent status [--json]                      (reads the admin socket)
   edgeagent device list [--json]
   edgeagent device set ID ACTION [VALUE] [--json]
   edgeagent events [--after SEQ] [--limit N] [--json]
+  edgeagent do --agent https://HOST:PORT --fingerprint SHA256 --grant FILE [--owner-grant FILE]
+               --key FILE DEVICE ACTION [VALUE]   (a phone key's action over the LAN API)
   edgeagent credentials import FILE...           (signed grants, revocation snapshots)
   edgeagent audit verify                         (walks the hash-chained audit log)
   edgeagent rpi bootconfig --config FILE [--rtc CHIP] [--w1-pin N]   (config.txt lines)
@@ -113,6 +116,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usagef("unknown device command %q (list, set)", rest[0])
 	case "events":
 		return cmdEvents(rest, stdout)
+	case "do":
+		return cmdDo(rest, stdout)
 	case "authority":
 		return cmdAuthority(rest, stdout)
 	case "key":

@@ -194,7 +194,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	// Optional parts: each returns nil when not configured, and never
 	// blocks local control (principle 1).
 	var services []service
-	for _, build := range []func() (service, error){} {
+	for _, build := range []func() (service, error){a.lanService} {
 		svc, err := build()
 		if err != nil {
 			hub.Shutdown()
