@@ -3,6 +3,8 @@ module github.com/edgeagent/edgeagent
 go 1.26.8
 
 require (
+	github.com/chromedp/cdproto v0.159.2
+	github.com/chromedp/chromedp v0.23.0
 	github.com/fxamacker/cbor/v2 v2.9.6
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/veraison/go-cose v1.3.0
@@ -13,4 +15,7 @@ require (
 	periph.io/x/host/v3 v3.8.5
 )
 
-require github.com/x448/float16 v0.8.4 // indirect
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
+)
