@@ -294,4 +294,3 @@ func clientAddr(r *http.Request) string {
 	}
 	return host
 }
-
