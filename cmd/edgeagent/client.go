@@ -90,6 +90,20 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	fmt.Fprintf(tw, "store\t%s\n", health)
 	fmt.Fprintf(tw, "store file\t%s (%d bytes, boot %d)\n", st.Store.Path, st.Store.SizeBytes, st.Store.Boot)
 	fmt.Fprintf(tw, "event log\t%d entries, last seq %d\n", st.Store.Events, st.Store.LastSeq)
+	if c, ok := st.Cloud.(map[string]any); ok {
+		link := "DOWN"
+		if c["connected"] == true {
+			link = "connected"
+		}
+		fmt.Fprintf(tw, "cloud\t%s to %v since %v; %v events pending (oldest %v), last sync %v\n",
+			link, c["broker"], c["since"], c["pending_total"], c["oldest_pending"], c["last_sync"])
+		if e, ok := c["last_error"]; ok {
+			fmt.Fprintf(tw, "cloud error\t%v\n", e)
+		}
+		if w, ok := c["warnings"]; ok {
+			fmt.Fprintf(tw, "cloud warnings\t%v\n", w)
+		}
+	}
 	if lan, ok := st.LAN.(map[string]any); ok {
 		fmt.Fprintf(tw, "lan\thttps://%v (certificate SHA-256 %v)\n", lan["listen"], lan["fingerprint"])
 	}

@@ -22,9 +22,8 @@ func (a *agent) lanService() (service, error) {
 	}
 	lan, err := localapi.NewLAN(localapi.LANOptions{
 		Hub: a.hub, Store: a.store, Keeper: a.keeper, Site: a.cfg.Site,
-		// No cloud link reports to the banner yet: the sync part plugs in
-		// here (nil: "no cloud link configured", no banner).
-		Cloud:  nil,
+		// nil without a cloud link: "no cloud link configured", no banner.
+		Cloud:  a.cloud,
 		Listen: c.Listen, Hostnames: c.Hostnames,
 		SessionTTL: c.SessionTTL.D(), MaxSessions: c.MaxSessions,
 		RequestsPerSecond: c.RequestsPerSecond, LoginsPerMinute: c.LoginsPerMinute,

@@ -43,6 +43,13 @@ offline issuer (no network, no agent needed):
   edgeagent grant show FILE [--authority DIR|FILE.pub]
   edgeagent revoke --authority DIR --site ID --serial N --grant ID... [--key ID...] --out FILE
 
+cloud side (signed messages for the cmd and cfg topics: mosquitto_pub -f FILE):
+  edgeagent command sign --authority DIR --site ID --device ID --action ACTION [--value V]
+                        [--expires-in 30s] [--issued-at T] [--id HEX] --out FILE
+  edgeagent settings sign --authority DIR --site ID --version N [--boiler-mode ID=heat|off]...
+                        [--boiler-setpoint ID=21.5]... [--issued-at T] --out FILE
+  edgeagent split FILE --out PREFIX [--max BYTES]   (a document over 128 KiB into parts for .../cred/NAME/0, /1, ...)
+
 The socket commands find the agent with --data-dir DIR (socket DIR/admin.sock),
 --socket PATH, or --config FILE (its admin_socket / data_dir).
 
@@ -118,6 +125,12 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdEvents(rest, stdout)
 	case "do":
 		return cmdDo(rest, stdout)
+	case "command":
+		return cmdCommand(rest, stdout)
+	case "settings":
+		return cmdSettings(rest, stdout)
+	case "split":
+		return cmdSplit(rest, stdout)
 	case "authority":
 		return cmdAuthority(rest, stdout)
 	case "key":

@@ -129,6 +129,7 @@ type agent struct {
 	keeper      *localauth.Keeper
 	authorities []crypto.PublicKey // pinned: what the cloud's messages must be signed by
 	admin       *localapi.Admin
+	cloud       func() localapi.CloudStatus // nil without a cloud link
 }
 
 // service is a long-running part: it returns when ctx ends.
@@ -194,7 +195,8 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	// Optional parts: each returns nil when not configured, and never
 	// blocks local control (principle 1).
 	var services []service
-	for _, build := range []func() (service, error){a.lanService} {
+	// The cloud link first: the LAN banner reads its status.
+	for _, build := range []func() (service, error){a.syncService, a.lanService} {
 		svc, err := build()
 		if err != nil {
 			hub.Shutdown()

@@ -1,0 +1,159 @@
+package outbox
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeagent/edgeagent/internal/store"
+	"github.com/edgeagent/edgeagent/internal/sync/hlc"
+	"github.com/edgeagent/edgeagent/internal/wire"
+)
+
+var testInstance = bytes.Repeat([]byte{0xab}, 16)
+
+func testEvent() store.Event {
+	return store.Event{Seq: 42, Boot: 3, Time: time.UnixMilli(1767225600123).UTC(), Class: store.ClassAudit,
+		Device: "front-door", Type: "unlocked", Data: map[string]any{"by": "command", "n": uint64(2)}}
+}
+
+func TestEnvelopeRoundTrip(t *testing.T) {
+	e := NewEnvelope("home-1", testInstance, testEvent(), hlc.New(1767225600123, 4))
+	b, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeEnvelope(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Seq != 42 || got.Boot != 3 || got.Type != "unlocked" || got.Device != "front-door" || got.Body["by"] != "command" ||
+		got.Time != 1767225600123 || hlc.Timestamp(got.HLC).Logical() != 4 || !bytes.Equal(got.ID, EventID(testInstance, 42)) {
+		t.Fatalf("decoded %+v", got)
+	}
+}
+
+func TestEventIDsAreStableAndDistinct(t *testing.T) {
+	other := bytes.Repeat([]byte{0xcd}, 16)
+	a, b := EventID(testInstance, 1), EventID(testInstance, 1)
+	if !bytes.Equal(a, b) || len(a) != 16 {
+		t.Fatal("id not stable")
+	}
+	seen := map[string]bool{}
+	for _, inst := range [][]byte{testInstance, other} {
+		for seq := uint64(1); seq <= 1000; seq++ {
+			id := string(EventID(inst, seq))
+			if seen[id] {
+				t.Fatalf("id collision at %x seq %d", inst, seq)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+func TestOversizedBodyIsTruncated(t *testing.T) {
+	ev := testEvent()
+	ev.Data = map[string]any{"blob": strings.Repeat("x", MaxPayload)}
+	b, err := NewEnvelope("home-1", testInstance, ev, 1).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeEnvelope(b)
+	if err != nil || got.Body["truncated"] != true || len(b) > MaxPayload {
+		t.Fatalf("%d bytes, %+v, %v", len(b), got, err)
+	}
+}
+
+func TestDecodeEnvelopeRefuses(t *testing.T) {
+	good := NewEnvelope("home-1", testInstance, testEvent(), 1)
+	for _, tc := range []struct {
+		name string
+		edit func(e *Envelope)
+		want string
+	}{
+		{"wrong id", func(e *Envelope) { e.ID = EventID(testInstance, 43) }, "is not the id"},
+		{"short instance", func(e *Envelope) { e.Instance = e.Instance[:8] }, "instance"},
+		{"seq 0", func(e *Envelope) { e.Seq = 0; e.ID = EventID(e.Instance, 0) }, "seq 0"},
+		{"class", func(e *Envelope) { e.Class = "gossip" }, "class"},
+		{"type", func(e *Envelope) { e.Type = "" }, "empty type"},
+		{"site", func(e *Envelope) { e.Site = "" }, "site"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := *good
+			tc.edit(&e)
+			b, err := wire.Marshal(&e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = DecodeEnvelope(b)
+			if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := DecodeEnvelope(make([]byte, MaxPayload+1)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversized: %v", err)
+	}
+}
+
+// FuzzDecodeEnvelope feeds the cloud-side decoder arbitrary bytes: whatever
+// decodes must re-encode to something that decodes to the same value.
+func FuzzDecodeEnvelope(f *testing.F) {
+	// Real envelopes: an audit event with a body, a state event without
+	// one, a telemetry event with a nested body.
+	ev := testEvent()
+	for _, e := range []store.Event{
+		ev,
+		{Seq: 1, Boot: 1, Class: store.ClassState, Device: "hall-light", Type: "on"},
+		{Seq: 1 << 40, Boot: 9, Class: store.ClassTelemetry, Type: "temperature", Time: time.Unix(1, 0),
+			Data: map[string]any{"t": 21.5, "alarms": []any{"sensor"}, "m": map[string]any{"k": int64(-1)}}},
+	} {
+		b, err := NewEnvelope("home-1", testInstance, e, hlc.New(5, 1)).Marshal()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, h := range []string{
+		"",                     // nothing
+		"a0",                   // empty map
+		"bf",                   // indefinite map, truncated
+		"a101",                 // key without value
+		"a1016a",               // truncated text
+		"a1fb7ff8000000000000", // float key
+		"c1a0",                 // a tag around a map
+	} {
+		b, _ := hex.DecodeString(h)
+		f.Add(b)
+	}
+
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := DecodeEnvelope(b)
+		if err != nil {
+			return
+		}
+		enc, err := wire.Marshal(e)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		back, err := DecodeEnvelope(enc)
+		if err != nil {
+			t.Fatalf("decoding our own encoding: %v\n%x", err, enc)
+		}
+		enc2, err := wire.Marshal(back)
+		if err != nil || !bytes.Equal(enc, enc2) {
+			t.Fatalf("encoding not stable: %x vs %x (%v)", enc, enc2, err)
+		}
+	})
+}
+
+func ExampleEventID() {
+	instance, _ := ParseInstance("000102030405060708090a0b0c0d0e0f")
+	fmt.Printf("%x\n", EventID(instance, 1))
+	// Output:
+	// f602264750565526d3efc67b197c2ff9
+}

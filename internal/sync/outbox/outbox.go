@@ -1,0 +1,547 @@
+// Package outbox owns the hub's durable queue of events for the cloud, and
+// the envelope they travel in.
+//
+// The queue is the store's event log itself: every state change appends its
+// event in the same transaction (store.Update groups concurrent callers into
+// one commit), so there is no second copy to keep in step. An entry leaves
+// the log only when the cloud's broker has acknowledged it (Ack) or when a
+// per-class bound sheds it:
+//
+//   - telemetry: beyond its limit, the oldest telemetry events are dropped;
+//   - state: beyond its limit, a state event is dropped when a newer one of
+//     the same device and type is queued (the latest per device is kept);
+//   - audit: never dropped. At the limit an alarm event is recorded and
+//     Stats reports it; local control goes on.
+//
+// The outbox never holds the backlog in memory: it keeps counters per class
+// and reads the log a window at a time. The counters live in the bucket
+// "sync_outbox" (the meta record) so that a restart does not have to read a
+// million queued events to know how many there are. Deleting is made crash
+// safe by writing the counters and the list of seqs about to go before
+// calling store.DeleteEvents; Open deletes that list again (deleting is
+// idempotent), so a crash between the two writes changes nothing.
+package outbox
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/store"
+	"github.com/edgeagent/edgeagent/internal/sync/hlc"
+)
+
+// Limits are the per-class bounds on queued events.
+type Limits struct {
+	Audit     int // alarm threshold; audit events are never dropped. Default 500 000.
+	State     int // beyond it, superseded state events are dropped. Default 10 000.
+	Telemetry int // beyond it, the oldest telemetry is dropped. Default 50 000.
+}
+
+// Default limits.
+const (
+	DefaultAuditLimit     = 500_000
+	DefaultStateLimit     = 10_000
+	DefaultTelemetryLimit = 50_000
+)
+
+// Options configure Open.
+type Options struct {
+	Store  *store.Store // required
+	Limits Limits       // zero fields get the defaults
+	Clock  clock.Clock  // default clock.Real{}
+	Log    *slog.Logger // default: silent
+}
+
+// Event types the outbox records (class audit).
+const (
+	EventAlarmRaised  = "alarm_raised"  // data: alarm "outbox_full", class, pending, limit
+	EventAlarmCleared = "alarm_cleared" // data: alarm "outbox_full", class, pending, limit
+	AlarmOutboxFull   = "outbox_full"
+)
+
+var (
+	metaBucket = []byte("sync_outbox")
+	metaKey    = []byte("meta")
+)
+
+// meta is the persisted part of the outbox.
+type meta struct {
+	Indexed   uint64         `cbor:"1,keyasint"`           // every event with seq <= Indexed is counted
+	Counts    map[string]int `cbor:"2,keyasint"`           // class -> queued events
+	Deleting  []uint64       `cbor:"3,keyasint,omitempty"` // seqs whose delete may not have happened yet
+	HLC       uint64         `cbor:"4,keyasint,omitempty"` // the sync layer's clock, saved for monotonicity
+	AuditFull bool           `cbor:"5,keyasint,omitempty"` // the audit alarm is raised
+}
+
+// Ref names a queued event for Ack.
+type Ref struct {
+	Seq   uint64
+	Class store.Class
+}
+
+// Outbox is the queue. Its methods are safe for concurrent use.
+type Outbox struct {
+	st     *store.Store
+	limits Limits
+	clk    clock.Clock
+	log    *slog.Logger
+
+	// mu is held by every operation that writes (Refresh, Ack, Flush), for
+	// its whole length, I/O included, so that each reads and writes the
+	// meta record consistently. Readers on the drain's path (Next, Stats)
+	// never take it: a removal's fsync must not stall publishing.
+	mu      sync.Mutex
+	m       meta
+	dirty   bool                   // m changed since it was last written
+	dropped map[store.Class]uint64 // shed by the bounds since Open
+	lastLog map[string]time.Time   // rate limit of repeated log lines
+	teleLow uint64                 // no telemetry event is queued at or below this seq
+
+	indexed atomic.Uint64 // m.Indexed, for Next
+	snapMu  sync.Mutex
+	snap    Stats // for Stats, without Oldest
+}
+
+// scanPage is how many events one read of the log decodes.
+const scanPage = 512
+
+// maxDeleteBatch bounds the seqs one removal writes into the meta record.
+const maxDeleteBatch = 2048
+
+// Open loads the outbox's state from the store, finishing a removal that a
+// crash interrupted. Call Refresh to count events appended since.
+func Open(opts Options) (*Outbox, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("%w: no store", ErrBadOptions)
+	}
+	l := &opts.Limits
+	if l.Audit < 0 || l.State < 0 || l.Telemetry < 0 {
+		return nil, fmt.Errorf("%w: negative limit %+v", ErrBadOptions, *l)
+	}
+	if l.Audit == 0 {
+		l.Audit = DefaultAuditLimit
+	}
+	if l.State == 0 {
+		l.State = DefaultStateLimit
+	}
+	if l.Telemetry == 0 {
+		l.Telemetry = DefaultTelemetryLimit
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	o := &Outbox{st: opts.Store, limits: *l, clk: opts.Clock, log: opts.Log,
+		dropped: map[store.Class]uint64{}, lastLog: map[string]time.Time{}}
+	var raw []byte
+	err := o.st.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		raw = append([]byte(nil), b.Get(metaKey)...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: opening: %w", err)
+	}
+	last, err := o.st.LastSeq()
+	if err != nil {
+		return nil, fmt.Errorf("outbox: opening: %w", err)
+	}
+	if len(raw) > 0 {
+		if err := cbor.Unmarshal(raw, &o.m); err != nil || o.m.Indexed > last {
+			// Counters that do not fit the log (damaged, or a log that was
+			// replaced): count again from the start. Slow once, never wrong.
+			o.log.Warn("outbox: saved counters do not fit the event log; counting again", "err", err, "indexed", o.m.Indexed, "last_seq", last)
+			o.m = meta{HLC: o.m.HLC}
+		}
+	}
+	if o.m.Counts == nil {
+		o.m.Counts = map[string]int{}
+	}
+	if len(o.m.Deleting) > 0 {
+		if err := o.st.DeleteEvents(o.m.Deleting...); err != nil {
+			return nil, fmt.Errorf("outbox: finishing an interrupted delete: %w", err)
+		}
+	}
+	o.publish()
+	return o, nil
+}
+
+// publish makes the state visible to Next and Stats; o.mu is held.
+func (o *Outbox) publish() {
+	o.indexed.Store(o.m.Indexed)
+	s := Stats{Pending: map[store.Class]int{}, Dropped: map[store.Class]uint64{}, AuditFull: o.m.AuditFull, Limits: o.limits}
+	for k, v := range o.m.Counts {
+		if v > 0 {
+			s.Pending[store.Class(k)] = v
+			s.Total += v
+		}
+	}
+	for k, v := range o.dropped {
+		s.Dropped[k] = v
+	}
+	o.snapMu.Lock()
+	o.snap = s
+	o.snapMu.Unlock()
+}
+
+// Refresh counts the events appended since the last call and applies the
+// per-class bounds. It reports whether new events were found.
+func (o *Outbox) Refresh() (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	defer o.publish()
+	found := false
+	for range 1 << 20 { // bounded: a page per turn, a million pages is far past any log
+		evs, err := o.st.Events(o.m.Indexed, scanPage)
+		var ce *store.CorruptEventError
+		if errors.As(err, &ce) {
+			// An undecodable record would stall the queue forever: drop it,
+			// and say so once in a while.
+			o.logLimited("corrupt", "outbox: dropping an undecodable event", "seq", ce.Seq, "err", ce.Err)
+			if err := o.st.DeleteEvents(ce.Seq); err != nil {
+				return found, err
+			}
+			continue
+		}
+		if err != nil {
+			return found, fmt.Errorf("outbox: reading the event log: %w", err)
+		}
+		for _, ev := range evs {
+			o.m.Counts[string(ev.Class)]++
+			o.m.Indexed = ev.Seq
+		}
+		if len(evs) > 0 {
+			found, o.dirty = true, true
+		}
+		if len(evs) < scanPage {
+			break
+		}
+	}
+	if !found {
+		return false, nil
+	}
+	return true, o.enforce()
+}
+
+// enforce applies the bounds; o.mu is held.
+func (o *Outbox) enforce() error {
+	if over := o.m.Counts[string(store.ClassTelemetry)] - o.limits.Telemetry; over > 0 {
+		if err := o.dropTelemetry(over); err != nil {
+			return err
+		}
+	}
+	if o.m.Counts[string(store.ClassState)] > o.limits.State {
+		if err := o.coalesceState(); err != nil {
+			return err
+		}
+	}
+	audit := o.m.Counts[string(store.ClassAudit)]
+	switch {
+	case !o.m.AuditFull && audit >= o.limits.Audit:
+		o.log.Error("outbox: audit events reached their limit; still queueing them (audit is never dropped), local control goes on",
+			"pending", audit, "limit", o.limits.Audit)
+		return o.setAuditFull(true, EventAlarmRaised, audit)
+	case o.m.AuditFull && audit < o.limits.Audit*9/10:
+		o.log.Info("outbox: audit backlog back under its limit", "pending", audit, "limit", o.limits.Audit)
+		return o.setAuditFull(false, EventAlarmCleared, audit)
+	}
+	return nil
+}
+
+// setAuditFull records the alarm (or its end) and the flag in one
+// transaction. The alarm event is itself an audit event, counted at the
+// next Refresh.
+func (o *Outbox) setAuditFull(full bool, typ string, pending int) error {
+	m := o.m
+	m.AuditFull = full
+	err := o.st.Update(func(tx *bbolt.Tx) error {
+		if err := o.st.AppendEvent(tx, &store.Event{Class: store.ClassAudit, Type: typ, Data: map[string]any{
+			"alarm": AlarmOutboxFull, "class": string(store.ClassAudit), "pending": int64(pending), "limit": int64(o.limits.Audit),
+		}}); err != nil {
+			return err
+		}
+		return putMeta(tx, &m)
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: recording the audit alarm: %w", err)
+	}
+	o.m.AuditFull, o.dirty = full, false
+	return nil
+}
+
+// dropTelemetry removes the n oldest telemetry events.
+func (o *Outbox) dropTelemetry(n int) error {
+	var refs []Ref
+	after := o.teleLow
+	for len(refs) < n {
+		evs, err := o.st.Events(after, scanPage)
+		if err != nil {
+			return fmt.Errorf("outbox: reading the event log: %w", err)
+		}
+		for _, ev := range evs {
+			if ev.Seq > o.m.Indexed {
+				evs = nil
+				break
+			}
+			after = ev.Seq
+			if ev.Class == store.ClassTelemetry && len(refs) < n {
+				refs = append(refs, Ref{ev.Seq, ev.Class})
+			}
+		}
+		if len(evs) < scanPage {
+			break
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	if err := o.remove(refs); err != nil {
+		return err
+	}
+	o.teleLow = refs[len(refs)-1].Seq
+	o.dropped[store.ClassTelemetry] += uint64(len(refs))
+	o.logLimited("telemetry", "outbox: telemetry over its limit; dropped the oldest",
+		"dropped", len(refs), "limit", o.limits.Telemetry, "dropped_since_start", o.dropped[store.ClassTelemetry])
+	return nil
+}
+
+// coalesceState removes every queued state event that has a newer one of
+// the same device and type: two reads of the log, holding only the latest
+// seq of each (device, type) in memory.
+func (o *Outbox) coalesceState() error {
+	type key struct{ device, typ string }
+	latest := map[key]uint64{}
+	if err := o.scan(func(ev store.Event) error {
+		if ev.Class == store.ClassState {
+			latest[key{ev.Device, ev.Type}] = ev.Seq
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	var refs []Ref
+	if err := o.scan(func(ev store.Event) error {
+		if ev.Class == store.ClassState && latest[key{ev.Device, ev.Type}] != ev.Seq {
+			refs = append(refs, Ref{ev.Seq, ev.Class})
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if len(refs) > 0 {
+		if err := o.remove(refs); err != nil {
+			return err
+		}
+		o.dropped[store.ClassState] += uint64(len(refs))
+	}
+	o.logLimited("state", "outbox: state events over their limit; kept only the latest per device and type",
+		"dropped", len(refs), "pending", o.m.Counts[string(store.ClassState)], "limit", o.limits.State)
+	return nil
+}
+
+// scan calls fn for every indexed event in seq order.
+func (o *Outbox) scan(fn func(store.Event) error) error {
+	var after uint64
+	for {
+		evs, err := o.st.Events(after, scanPage)
+		if err != nil {
+			return fmt.Errorf("outbox: reading the event log: %w", err)
+		}
+		for _, ev := range evs {
+			if ev.Seq > o.m.Indexed {
+				return nil
+			}
+			if err := fn(ev); err != nil {
+				return err
+			}
+			after = ev.Seq
+		}
+		if len(evs) < scanPage {
+			return nil
+		}
+	}
+}
+
+// Next returns up to n queued events with seq > after, in seq order, among
+// those Refresh has counted.
+func (o *Outbox) Next(after uint64, n int) ([]store.Event, error) {
+	indexed := o.indexed.Load()
+	if after >= indexed {
+		return nil, nil
+	}
+	evs, err := o.st.Events(after, n)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: reading the event log: %w", err)
+	}
+	for i, ev := range evs {
+		if ev.Seq > indexed {
+			return evs[:i], nil
+		}
+	}
+	return evs, nil
+}
+
+// Ack removes events the broker has acknowledged. Acking an event twice, or
+// one a bound has dropped meanwhile, is harmless.
+func (o *Outbox) Ack(refs []Ref) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	defer o.publish()
+	for len(refs) > 0 {
+		n := min(len(refs), maxDeleteBatch)
+		if err := o.remove(refs[:n]); err != nil {
+			return err
+		}
+		refs = refs[n:]
+	}
+	return nil
+}
+
+// remove writes the counters without refs and the list of refs about to go,
+// then deletes them; o.mu is held. Refs must be counted (seq <= Indexed) so
+// that each is subtracted once: a ref already gone is detected by reading
+// it first.
+func (o *Outbox) remove(refs []Ref) error {
+	m := o.m
+	m.Counts = make(map[string]int, len(o.m.Counts))
+	for k, v := range o.m.Counts {
+		m.Counts[k] = v
+	}
+	m.Deleting = make([]uint64, 0, len(refs))
+	err := o.st.Update(func(tx *bbolt.Tx) error {
+		// Update may rerun fn (group commit): start from o.m each time.
+		for k, v := range o.m.Counts {
+			m.Counts[k] = v
+		}
+		m.Deleting = m.Deleting[:0]
+		for _, r := range refs {
+			if r.Seq > o.m.Indexed || !present(tx, r.Seq) {
+				continue
+			}
+			m.Deleting = append(m.Deleting, r.Seq)
+			m.Counts[string(r.Class)] = max(0, m.Counts[string(r.Class)]-1)
+		}
+		return putMeta(tx, &m)
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: recording a removal: %w", err)
+	}
+	o.m, o.dirty = m, false
+	if len(m.Deleting) == 0 {
+		return nil
+	}
+	if err := o.st.DeleteEvents(m.Deleting...); err != nil {
+		// The counters already say they are gone; Open deletes them again.
+		return fmt.Errorf("outbox: deleting acknowledged events: %w", err)
+	}
+	return nil
+}
+
+// present reports whether the event log still holds seq. The events bucket
+// belongs to the store; this only reads it, inside the same transaction as
+// the counter update, so that a seq is never subtracted twice.
+func present(tx *bbolt.Tx, seq uint64) bool {
+	b := tx.Bucket([]byte("events"))
+	if b == nil {
+		return false
+	}
+	return b.Get(binary.BigEndian.AppendUint64(nil, seq)) != nil
+}
+
+func putMeta(tx *bbolt.Tx, m *meta) error {
+	b, err := cbor.Marshal(m)
+	if err != nil {
+		return err
+	}
+	bk, err := tx.CreateBucketIfNotExists(metaBucket)
+	if err != nil {
+		return err
+	}
+	return bk.Put(metaKey, b)
+}
+
+// SetHLC records the sync layer's clock, saved with the next write.
+func (o *Outbox) SetHLC(ts hlc.Timestamp) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if uint64(ts) > o.m.HLC {
+		o.m.HLC, o.dirty = uint64(ts), true
+	}
+}
+
+// HLC is the clock value saved before the last restart.
+func (o *Outbox) HLC() hlc.Timestamp {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return hlc.Timestamp(o.m.HLC)
+}
+
+// Flush writes the counters and the clock if they changed since the last
+// write, so that a restart counts fewer events again. Cheap when clean.
+func (o *Outbox) Flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.dirty {
+		return nil
+	}
+	// Deleting stays: deleting those seqs again at Open is harmless, and
+	// they may not be gone if the last delete failed.
+	m := o.m
+	if err := o.st.Update(func(tx *bbolt.Tx) error { return putMeta(tx, &m) }); err != nil {
+		return fmt.Errorf("outbox: saving counters: %w", err)
+	}
+	o.dirty = false
+	return nil
+}
+
+// Stats is the queue's state for the status page.
+type Stats struct {
+	Pending   map[store.Class]int    `json:"pending"`
+	Total     int                    `json:"total"`
+	Oldest    time.Time              `json:"oldest,omitzero"` // when the oldest queued event was recorded
+	Dropped   map[store.Class]uint64 `json:"dropped,omitempty"`
+	AuditFull bool                   `json:"audit_full,omitempty"`
+	Limits    Limits                 `json:"limits"`
+}
+
+// Stats reports the counters and reads the oldest queued event's time.
+func (o *Outbox) Stats() Stats {
+	o.snapMu.Lock()
+	s := o.snap
+	s.Pending, s.Dropped = maps.Clone(s.Pending), maps.Clone(s.Dropped)
+	o.snapMu.Unlock()
+	if s.Total > 0 {
+		if evs, err := o.st.Events(0, 1); err == nil && len(evs) == 1 {
+			s.Oldest = evs[0].Time
+		}
+	}
+	return s
+}
+
+// logEvery rate-limits repeated log lines: an SD card should not fill with
+// the same line every second.
+const logEvery = time.Minute
+
+func (o *Outbox) logLimited(key, msg string, args ...any) {
+	now := o.clk.Now()
+	if t, ok := o.lastLog[key]; ok && now.Sub(t) < logEvery {
+		return
+	}
+	o.lastLog[key] = now
+	o.log.Warn(msg, args...)
+}

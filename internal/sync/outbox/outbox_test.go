@@ -1,0 +1,288 @@
+package outbox
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/store"
+)
+
+// openStore opens a store on t.TempDir(); the store is closed in t.Cleanup.
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	st, _, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func appendN(t testing.TB, st *store.Store, class store.Class, device, typ string, n int) {
+	t.Helper()
+	err := st.Update(func(tx *bbolt.Tx) error {
+		for i := range n {
+			ev := &store.Event{Class: class, Device: device, Type: typ, Data: map[string]any{"i": int64(i)}}
+			if err := st.AppendEvent(tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustOpen(t testing.TB, st *store.Store, l Limits) *Outbox {
+	t.Helper()
+	o, err := Open(Options{Store: st, Limits: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func refresh(t testing.TB, o *Outbox) {
+	t.Helper()
+	if _, err := o.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func all(t testing.TB, o *Outbox) []store.Event {
+	t.Helper()
+	evs, err := o.Next(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func refs(evs []store.Event) []Ref {
+	var r []Ref
+	for _, ev := range evs {
+		r = append(r, Ref{ev.Seq, ev.Class})
+	}
+	return r
+}
+
+func TestCountsNextAckAndReopen(t *testing.T) {
+	st := openStore(t)
+	o := mustOpen(t, st, Limits{})
+	appendN(t, st, store.ClassAudit, "door", "unlocked", 3)
+	appendN(t, st, store.ClassState, "light", "on", 2)
+	appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 4)
+	refresh(t, o)
+	s := o.Stats()
+	if s.Total != 9 || s.Pending[store.ClassAudit] != 3 || s.Pending[store.ClassState] != 2 || s.Pending[store.ClassTelemetry] != 4 {
+		t.Fatalf("stats %+v", s)
+	}
+	if s.Oldest.IsZero() {
+		t.Error("no oldest time")
+	}
+
+	// Next sees only counted events, in order.
+	appendN(t, st, store.ClassAudit, "door", "locked", 1)
+	evs := all(t, o)
+	if len(evs) != 9 {
+		t.Fatalf("Next returned %d events before Refresh counted the 10th", len(evs))
+	}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d", i, ev.Seq)
+		}
+	}
+	refresh(t, o)
+	if got, _ := o.Next(5, 2); len(got) != 2 || got[0].Seq != 6 || got[1].Seq != 7 {
+		t.Fatalf("Next(5, 2) = %v", got)
+	}
+
+	if err := o.Ack(refs(evs[:4])); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Ack(refs(evs[:4])); err != nil { // a duplicate PUBACK
+		t.Fatal(err)
+	}
+	if s := o.Stats(); s.Total != 6 || s.Pending[store.ClassAudit] != 1 || s.Pending[store.ClassState] != 1 {
+		t.Fatalf("after ack: %+v", s)
+	}
+
+	// A restart without Flush counts the unsaved part again, exactly.
+	o2 := mustOpen(t, st, Limits{})
+	refresh(t, o2)
+	if s := o2.Stats(); s.Total != 6 || s.Pending[store.ClassAudit] != 1 || s.Pending[store.ClassTelemetry] != 4 {
+		t.Fatalf("after reopen: %+v", s)
+	}
+	if err := o2.Ack(refs(all(t, o2))); err != nil {
+		t.Fatal(err)
+	}
+	if err := o2.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	o3 := mustOpen(t, st, Limits{})
+	refresh(t, o3)
+	if s := o3.Stats(); s.Total != 0 {
+		t.Fatalf("after draining: %+v", s)
+	}
+	if n, _, _ := st.CountEvents(); n != 0 {
+		t.Fatalf("%d events left in the log", n)
+	}
+}
+
+func TestBounds(t *testing.T) {
+	t.Run("telemetry drops the oldest", func(t *testing.T) {
+		st := openStore(t)
+		o := mustOpen(t, st, Limits{Telemetry: 10})
+		appendN(t, st, store.ClassAudit, "door", "unlocked", 2)
+		appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 25)
+		refresh(t, o)
+		evs := all(t, o)
+		var tele []store.Event
+		for _, ev := range evs {
+			if ev.Class == store.ClassTelemetry {
+				tele = append(tele, ev)
+			}
+		}
+		if len(tele) != 10 || tele[0].Data["i"] != uint64(15) || tele[9].Data["i"] != uint64(24) {
+			t.Fatalf("kept %d telemetry events: %v", len(tele), tele)
+		}
+		if s := o.Stats(); s.Pending[store.ClassTelemetry] != 10 || s.Pending[store.ClassAudit] != 2 || s.Dropped[store.ClassTelemetry] != 15 {
+			t.Fatalf("stats %+v", s)
+		}
+		// Once more: the cursor below which no telemetry is left works.
+		appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 5)
+		refresh(t, o)
+		if s := o.Stats(); s.Pending[store.ClassTelemetry] != 10 || s.Dropped[store.ClassTelemetry] != 20 {
+			t.Fatalf("stats %+v", s)
+		}
+	})
+
+	t.Run("state keeps the latest per device and type", func(t *testing.T) {
+		st := openStore(t)
+		o := mustOpen(t, st, Limits{State: 5})
+		for _, dev := range []string{"a", "b", "c"} {
+			appendN(t, st, store.ClassState, dev, "setpoint", 4)
+		}
+		appendN(t, st, store.ClassState, "a", "mode", 1)
+		refresh(t, o)
+		evs := all(t, o)
+		if len(evs) != 4 {
+			t.Fatalf("kept %d: %v", len(evs), evs)
+		}
+		for _, ev := range evs[:3] {
+			if ev.Data["i"] != uint64(3) {
+				t.Errorf("kept an older state event: %+v", ev)
+			}
+		}
+		if s := o.Stats(); s.Pending[store.ClassState] != 4 || s.Dropped[store.ClassState] != 9 {
+			t.Fatalf("stats %+v", s)
+		}
+	})
+
+	t.Run("audit is never dropped and raises an alarm", func(t *testing.T) {
+		st := openStore(t)
+		o := mustOpen(t, st, Limits{Audit: 5})
+		appendN(t, st, store.ClassAudit, "door", "unlocked", 6)
+		refresh(t, o)
+		refresh(t, o) // counts the alarm event itself
+		evs := all(t, o)
+		if len(evs) != 7 || evs[6].Type != EventAlarmRaised || evs[6].Data["alarm"] != AlarmOutboxFull {
+			t.Fatalf("events %v", evs)
+		}
+		if s := o.Stats(); !s.AuditFull || s.Pending[store.ClassAudit] != 7 {
+			t.Fatalf("stats %+v", s)
+		}
+		// More audit events: no second alarm.
+		appendN(t, st, store.ClassAudit, "door", "locked", 3)
+		refresh(t, o)
+		if got := all(t, o); len(got) != 10 {
+			t.Fatalf("%d events", len(got))
+		}
+		// The alarm survives a restart without being raised again.
+		o = mustOpen(t, st, Limits{Audit: 5})
+		refresh(t, o)
+		if s := o.Stats(); !s.AuditFull || s.Total != 10 {
+			t.Fatalf("after reopen: %+v", s)
+		}
+		if err := o.Ack(refs(all(t, o))); err != nil {
+			t.Fatal(err)
+		}
+		appendN(t, st, store.ClassAudit, "door", "unlocked", 1)
+		refresh(t, o)
+		refresh(t, o) // counts the alarm_cleared event
+		evs = all(t, o)
+		if len(evs) != 2 || evs[1].Type != EventAlarmCleared || o.Stats().AuditFull {
+			t.Fatalf("after draining: %v %+v", evs, o.Stats())
+		}
+	})
+}
+
+// An event a bound drops while it is in flight is subtracted once, even
+// when its PUBACK arrives afterwards.
+func TestAckAfterDropCountsOnce(t *testing.T) {
+	st := openStore(t)
+	o := mustOpen(t, st, Limits{Telemetry: 3})
+	appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 3)
+	refresh(t, o)
+	inFlight := all(t, o)
+	appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 3)
+	refresh(t, o) // drops the three in flight
+	if err := o.Ack(refs(inFlight)); err != nil {
+		t.Fatal(err)
+	}
+	if s := o.Stats(); s.Pending[store.ClassTelemetry] != 3 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A crash between writing the counters and deleting the events: Open
+// finishes the delete, and the counters are right.
+func TestInterruptedDeleteIsFinishedAtOpen(t *testing.T) {
+	st := openStore(t)
+	o := mustOpen(t, st, Limits{})
+	appendN(t, st, store.ClassAudit, "door", "unlocked", 5)
+	refresh(t, o)
+	// What remove writes before it deletes, and nothing after.
+	m := o.m
+	m.Counts = map[string]int{string(store.ClassAudit): 3}
+	m.Deleting = []uint64{2, 4}
+	if err := st.Update(func(tx *bbolt.Tx) error { return putMeta(tx, &m) }); err != nil {
+		t.Fatal(err)
+	}
+	o = mustOpen(t, st, Limits{})
+	refresh(t, o)
+	evs := all(t, o)
+	if fmt.Sprint(seqs(evs)) != "[1 3 5]" || o.Stats().Total != 3 {
+		t.Fatalf("after reopen: %v %+v", seqs(evs), o.Stats())
+	}
+}
+
+func TestDamagedMetaIsRecounted(t *testing.T) {
+	st := openStore(t)
+	o := mustOpen(t, st, Limits{})
+	appendN(t, st, store.ClassState, "light", "on", 4)
+	refresh(t, o)
+	if err := o.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(func(tx *bbolt.Tx) error { return tx.Bucket(metaBucket).Put(metaKey, []byte{0xff, 0x00}) }); err != nil {
+		t.Fatal(err)
+	}
+	o = mustOpen(t, st, Limits{})
+	refresh(t, o)
+	if s := o.Stats(); s.Total != 4 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func seqs(evs []store.Event) []uint64 {
+	var s []uint64
+	for _, ev := range evs {
+		s = append(s, ev.Seq)
+	}
+	return s
+}
