@@ -89,7 +89,11 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(tw, "store\t%s\n", health)
 	fmt.Fprintf(tw, "store file\t%s (%d bytes, boot %d)\n", st.Store.Path, st.Store.SizeBytes, st.Store.Boot)
-	fmt.Fprintf(tw, "event log\t%d entries, last seq %d\n", st.Store.Events, st.Store.LastSeq)
+	if st.Store.FirstSeq == 0 {
+		fmt.Fprintf(tw, "event log\tempty, last seq %d\n", st.Store.LastSeq)
+	} else {
+		fmt.Fprintf(tw, "event log\tseq %d..%d held\n", st.Store.FirstSeq, st.Store.LastSeq)
+	}
 	if c, ok := st.Cloud.(map[string]any); ok {
 		link := "DOWN"
 		if c["connected"] == true {

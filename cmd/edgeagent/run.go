@@ -206,6 +206,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 			services = append(services, svc)
 		}
 	}
+	services = append(services, a.releaseStoreMemory)
 	srv := &http.Server{Handler: a.admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -261,6 +262,22 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	_ = os.Remove(cfg.SocketPath())
 	log.Info("stopped")
 	return runErr
+}
+
+// releaseStoreMemory keeps the store's file pages out of the agent's
+// resident memory: once after start (the boot check and the outbox's count
+// read the whole file) and then every half minute while a backlog drains.
+func (a *agent) releaseStoreMemory(ctx context.Context) error {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		a.store.ReleaseMemory()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // waitBounded waits for wg at most d: a stuck service must not hold up the

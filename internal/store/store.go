@@ -219,6 +219,18 @@ func (s *Store) Close() error {
 // Path is the file's path as given to Open.
 func (s *Store) Path() string { return s.path }
 
+// ReleaseMemory drops the file's pages from the process's resident set.
+// Whole-file scans (the boot check, counting a large backlog) would
+// otherwise leave a 200 MB file of a million queued events counted as the
+// agent's memory; the pages stay in the page cache, reclaimable, and come
+// back on the next read.
+func (s *Store) ReleaseMemory() {
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		releaseMapping(s.db, tx.Size())
+		return nil
+	})
+}
+
 // Instance is the file's random id (32 hex digits), made when the file was
 // created: a recovered store gets a new one.
 func (s *Store) Instance() string { return s.instance }
@@ -242,7 +254,10 @@ type Health struct {
 	MovedTo   string `json:"moved_to,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	LastSeq   uint64 `json:"last_seq"`
-	Events    int    `json:"events"`
+	// FirstSeq is the oldest event still held (0: the log is empty). The
+	// log is not counted here: counting reads every page of the file, and
+	// status is polled (the cloud link's status has counts per class).
+	FirstSeq  uint64 `json:"first_seq"`
 	LastError string `json:"last_error,omitempty"`
 }
 
@@ -259,7 +274,9 @@ func (s *Store) Health() Health {
 	err := s.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(eventsBucket)
 		h.LastSeq = b.Sequence()
-		h.Events = b.Stats().KeyN
+		if k, _ := b.Cursor().First(); len(k) == 8 {
+			h.FirstSeq = binary.BigEndian.Uint64(k)
+		}
 		return nil
 	})
 	if err != nil {

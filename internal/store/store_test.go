@@ -244,7 +244,7 @@ func TestHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := s.Health()
-	if h.Path != path || h.Boot != 1 || h.LastSeq != 2 || h.Events != 1 || h.SizeBytes <= 0 || h.Recovered || h.LastError != "" {
+	if h.Path != path || h.Boot != 1 || h.LastSeq != 2 || h.FirstSeq != 2 || h.SizeBytes <= 0 || h.Recovered || h.LastError != "" {
 		t.Errorf("Health = %+v", h)
 	}
 }
