@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
 // Challenge issues a single-use nonce for acting on device with action,
-// signed with the hub's identity key (a wire.Challenge). The nonce is
-// recorded in the store before it is returned, so that it is known, and
-// once used refused, across a restart; it is forgotten after it expires.
-// Beyond MaxPendingChallenges live nonces it returns ErrFull: whoever asks
-// that fast is not a person at a door.
+// signed with the hub's identity key (a wire.Challenge). Issued nonces live
+// in memory only: after a restart an unanswered one is unknown and refused
+// (the phone asks again), so nothing is lost by not writing it, and a key
+// action costs one fsync less (a flood of challenges costs none). A nonce
+// once used is written with the decision's audit entry and refused as a
+// replay across restarts until it expires. Beyond MaxPendingChallenges live
+// nonces it returns ErrFull: whoever asks that fast is not a person at a door.
 func (k *Keeper) Challenge(device, action string) ([]byte, error) {
 	if err := wire.CheckName("device", device); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSpec, err)
@@ -34,37 +34,20 @@ func (k *Keeper) Challenge(device, action string) ([]byte, error) {
 		return nil, ErrClosed
 	}
 	now := k.nonceNowLocked()
-	var expired []nonceKey
 	for key, n := range k.nonces {
 		if now > n.expires {
-			expired = append(expired, key)
+			delete(k.nonces, key)
+			if n.stored {
+				// Dropped from the store with the next decision.
+				k.staleNonces = append(k.staleNonces, key)
+			}
 		}
 	}
-	if len(k.nonces)-len(expired) >= k.opts.MaxPendingChallenges {
+	if len(k.nonces) >= k.opts.MaxPendingChallenges {
 		k.mu.Unlock()
 		return nil, fmt.Errorf("%w: %d challenges pending", ErrFull, k.opts.MaxPendingChallenges)
 	}
 	n := &nonceEntry{issued: now, expires: now + int64(k.opts.ChallengeTTL), device: device, action: action}
-	k.mu.Unlock()
-
-	err := k.st.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketNonces)
-		for _, key := range expired {
-			if err := b.Delete(key[:]); err != nil {
-				return err
-			}
-		}
-		return b.Put(nk[:], n.marshal())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("localauth: recording a challenge: %w", err)
-	}
-	k.mu.Lock()
-	for _, key := range expired {
-		if e := k.nonces[key]; e != nil && now > e.expires {
-			delete(k.nonces, key)
-		}
-	}
 	k.nonces[nk] = n
 	k.mu.Unlock()
 
@@ -104,7 +87,7 @@ func (k *Keeper) takeNonce(nk nonceKey, device, action string) (Reason, *nonceEn
 		return ReasonNonceExpired, nil
 	}
 	used := *n
-	used.used = true
+	used.used, used.stored = true, true
 	k.nonces[nk] = &used
 	if n.device != device || n.action != action {
 		// Burnt all the same: one answer per challenge.

@@ -124,6 +124,7 @@ type nonceKey [wire.NonceSize]byte
 type nonceEntry struct {
 	issued, expires int64 // Unix ns, on the hub's nonce clock (see Keeper.nonceNow)
 	used            bool
+	stored          bool // in the store (used, or loaded from it): deleted there when it expires
 	device, action  string
 }
 

@@ -101,13 +101,26 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 	if !d.Delegator.IsZero() {
 		e.Detail = "delegated from grant " + d.Delegator.String()
 	}
+	k.mu.Lock()
+	stale := k.staleNonces
+	k.staleNonces = nil
+	k.mu.Unlock()
 	seq, err := k.record(e, EventDecision, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketNonces)
+		for _, key := range stale {
+			if err := b.Delete(key[:]); err != nil {
+				return err
+			}
+		}
 		if used == nil {
 			return nil
 		}
-		return tx.Bucket(bucketNonces).Put(nk[:], used.marshal())
+		return b.Put(nk[:], used.marshal())
 	})
 	if err != nil {
+		k.mu.Lock()
+		k.staleNonces = append(k.staleNonces, stale...)
+		k.mu.Unlock()
 		d.Granted = false
 		return d, err
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -367,26 +369,46 @@ func TestResidentWithoutTrustedTime(t *testing.T) {
 	}
 }
 
-// TestNonceSurvivesRestartUnused: a challenge issued just before a restart
-// can still be answered after it, once.
-func TestNonceSurvivesRestartUnused(t *testing.T) {
+// TestNonceAcrossRestart: a challenge lives in memory only, so one issued
+// just before a restart is unknown after it (the phone asks again); a nonce
+// used before the restart stays refused as a replay until it expires, and
+// is then dropped from the store with the next decision.
+func TestNonceAcrossRestart(t *testing.T) {
 	h := newHarness(t)
 	alice := h.key(wire.Ed25519)
 	g := h.issue(h.spec(alice))
-	c := h.challenge("front-door", "unlock")
+	unused := h.challenge("front-door", "unlock")
+	used := h.challenge("front-door", "unlock")
+	usedReq := Request{Chain: [][]byte{g}, Proof: prove(t, alice, used), Device: "front-door", Action: "unlock"}
+	if d := h.decide(usedReq); !d.Granted {
+		t.Fatalf("first use: %s", d.Reason)
+	}
 	h.reopen()
-	req := Request{Chain: [][]byte{g}, Proof: prove(t, alice, c), Device: "front-door", Action: "unlock"}
-	if d := h.decide(req); !d.Granted {
-		t.Fatalf("after restart: %s", d.Reason)
+	req := Request{Chain: [][]byte{g}, Proof: prove(t, alice, unused), Device: "front-door", Action: "unlock"}
+	if d := h.decide(req); d.Reason != ReasonNonceUnknown {
+		t.Errorf("challenge issued before the restart: %s, want nonce_unknown", d.Reason)
 	}
-	if d := h.decide(req); d.Reason != ReasonNonceReplayed {
-		t.Errorf("second use: %s", d.Reason)
+	if d := h.decide(usedReq); d.Reason != ReasonNonceReplayed {
+		t.Errorf("nonce used before the restart: %s, want nonce_replayed", d.Reason)
 	}
-	// Expired nonces are forgotten at the next challenge.
+	// Expired nonces are forgotten at the next challenge, and leave the
+	// store with the next decision.
 	h.clk.Advance(time.Minute)
-	h.challenge("front-door", "unlock")
+	c := h.challenge("front-door", "unlock")
 	if n := h.k.Status().PendingChallenges; n != 1 {
-		t.Errorf("%d pending challenges, want 1 (the expired one forgotten)", n)
+		t.Errorf("%d pending challenges, want 1 (the expired ones forgotten)", n)
+	}
+	if d := h.decide(Request{Chain: [][]byte{g}, Proof: prove(t, alice, c), Device: "front-door", Action: "unlock"}); !d.Granted {
+		t.Fatalf("fresh challenge: %s", d.Reason)
+	}
+	stored := 0
+	if err := h.st.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketNonces).ForEach(func(k, v []byte) error { stored++; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 1 {
+		t.Errorf("%d nonces in the store, want 1 (the one just used; the expired one deleted)", stored)
 	}
 }
 

@@ -142,7 +142,10 @@ type Keeper struct {
 	revKeys   map[wire.ID]struct{}
 	serial    uint64
 	nonces    map[nonceKey]*nonceEntry
-	timer     clock.Timer
+	// staleNonces are expired nonces still in the store, deleted with the
+	// next decision's commit (a challenge writes nothing).
+	staleNonces []nonceKey
+	timer       clock.Timer
 }
 
 // New opens the keeper's state in opts.Store (creating its buckets and the
@@ -283,6 +286,7 @@ func (k *Keeper) load(tx *bbolt.Tx) error {
 		}
 		var nk nonceKey
 		copy(nk[:], key)
+		n.stored = true
 		k.nonces[nk] = n
 		k.tt.raise(time.Unix(0, n.issued))
 		return nil
