@@ -36,7 +36,14 @@ func (a *agent) lanService() (service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lan: %w", err)
 	}
-	a.admin.LAN = func() any { return lan.Info() }
+	// The address is known now, before Serve runs: a status read between
+	// "ready" and the first Serve instruction must already show it.
+	addr := ln.Addr().String()
+	a.admin.LAN = func() any {
+		info := lan.Info()
+		info.Listen = addr
+		return info
+	}
 	a.log.Info("lan api", "listen", ln.Addr().String(), "fingerprint", lan.Fingerprint().String())
 	return func(ctx context.Context) error { return lan.Serve(ctx, ln) }, nil
 }
