@@ -123,6 +123,12 @@ func (a *Admin) status(w http.ResponseWriter, r *http.Request) {
 const maxCredential = 512 << 10
 
 func (a *Admin) credentials(w http.ResponseWriter, r *http.Request) {
+	importCredential(w, r, a.Keeper, a.Log)
+}
+
+// importCredential reads a signed grant or snapshot from the body and hands
+// it to the mailbox: the one path for the admin socket and the LAN API.
+func importCredential(w http.ResponseWriter, r *http.Request, k *localauth.Keeper, log *slog.Logger) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCredential))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -133,15 +139,16 @@ func (a *Admin) credentials(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", "send the signed grant or snapshot file as the body")
 		return
 	}
-	res, err := a.Keeper.Import(b)
+	res, err := k.Import(b)
 	var refused *localauth.RefusedError
 	switch {
 	case errors.As(err, &refused):
 		writeJSON(w, http.StatusUnprocessableEntity, importAnswer{res, &Error{Code: string(refused.Reason), Message: err.Error()}})
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+		// Not a refusal: the store could not record it.
+		writeError(w, http.StatusServiceUnavailable, "store_error", err.Error())
 	default:
-		a.Log.Info("credential imported", "kind", res.Kind, "reason", res.Reason, "grant", res.GrantID, "serial", res.Serial)
+		log.Info("credential imported", "kind", res.Kind, "reason", res.Reason, "grant", res.GrantID, "serial", res.Serial, "addr", r.RemoteAddr)
 		writeJSON(w, http.StatusOK, importAnswer{Result: res})
 	}
 }

@@ -3,7 +3,6 @@ package localapi
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -481,25 +480,5 @@ func (l *LAN) credentials(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", fmt.Sprintf("content type %q: send the signed file as application/cose", ct))
 		return
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCredential))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("credential over %d bytes", maxCredential))
-		return
-	}
-	if err != nil || len(b) == 0 {
-		writeError(w, http.StatusBadRequest, "bad_request", "send the signed grant or snapshot file as the body")
-		return
-	}
-	res, err := l.keeper.Import(b)
-	var refused *localauth.RefusedError
-	switch {
-	case errors.As(err, &refused):
-		writeJSON(w, http.StatusUnprocessableEntity, importAnswer{res, &Error{Code: string(refused.Reason), Message: err.Error()}})
-	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "store_error", err.Error())
-	default:
-		l.log.Info("lan: credential imported", "kind", res.Kind, "reason", res.Reason, "grant", res.GrantID, "serial", res.Serial, "addr", clientAddr(r))
-		writeJSON(w, http.StatusOK, importAnswer{Result: res})
-	}
+	importCredential(w, r, l.keeper, l.log.With("from", "lan", "client", clientAddr(r)))
 }
