@@ -13,45 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
-
-// startAgentWith is startAgent with more flags for `run`.
-func startAgentWith(t *testing.T, cfgPath, dataDir string, extra ...string) *proc {
-	t.Helper()
-	a := &proc{t: t, dir: dataDir, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	a.cmd = exec.Command(agentBin, append([]string{"run", "--config", cfgPath, "--sim", "--data-dir", dataDir}, extra...)...)
-	a.cmd.Stderr = a.stderr
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = a.cmd.Wait(); close(a.done) }()
-	t.Cleanup(func() {
-		_ = a.cmd.Process.Kill()
-		<-a.done
-		if t.Failed() {
-			t.Logf("agent log:\n%s", a.stderr.String())
-		}
-	})
-	a.client = localapi.NewAdminClient(filepath.Join(dataDir, "admin.sock"))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := a.client.Status(); err == nil {
-			return a
-		}
-		select {
-		case <-a.done:
-			t.Fatalf("agent exited during start: %v\n%s", a.cmd.ProcessState, a.stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent not ready after 10s:\n%s", a.stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // lanOf reads the LAN API's address and fingerprint from the admin status.
 func lanOf(t *testing.T, a *proc) (url, fingerprint string) {
@@ -115,7 +79,7 @@ func TestLANDoUnlocksRefusesRevokedAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := startAgentWith(t, cfg, data, "--listen", "127.0.0.1:0",
+	a := startAgent(t, cfg, data, "--listen", "127.0.0.1:0",
 		"--authority", filepath.Join(authDir, localauth.AuthorityPubFile),
 		"--broker", "tcp://127.0.0.1:1") // nothing listens there: the cloud is down
 	url, fp := lanOf(t, a)
@@ -213,7 +177,7 @@ func TestLANDoDelegatedGuest(t *testing.T) {
 	authDir := filepath.Join(dir, "authority")
 	localauth.InitAuthority(authDir)
 	authority, _ := localauth.LoadAuthority(authDir)
-	a := startAgentWith(t, cfg, data, "--listen", "127.0.0.1:0", "--authority", filepath.Join(authDir, localauth.AuthorityPubFile))
+	a := startAgent(t, cfg, data, "--listen", "127.0.0.1:0", "--authority", filepath.Join(authDir, localauth.AuthorityPubFile))
 	url, fp := lanOf(t, a)
 
 	ownerKeyPath, _ := keyFiles(t, dir, "owner")
@@ -251,7 +215,7 @@ func TestLANDoDelegatedGuest(t *testing.T) {
 
 func TestLANDoUsageAndPinning(t *testing.T) {
 	cfg, data := newSite(t)
-	a := startAgentWith(t, cfg, data, "--listen", "127.0.0.1:0")
+	a := startAgent(t, cfg, data, "--listen", "127.0.0.1:0")
 	url, fp := lanOf(t, a)
 	dir := t.TempDir()
 	keyPath, _ := keyFiles(t, dir, "k")
@@ -280,10 +244,10 @@ func TestLANDoUsageAndPinning(t *testing.T) {
 // The LAN certificate is made once and kept: a restart serves the same one.
 func TestLANCertificateKeptAcrossRestart(t *testing.T) {
 	cfg, data := newSite(t)
-	a := startAgentWith(t, cfg, data, "--listen", "127.0.0.1:0")
+	a := startAgent(t, cfg, data, "--listen", "127.0.0.1:0")
 	_, fp := lanOf(t, a)
 	a.kill9()
-	b := startAgentWith(t, cfg, data, "--listen", "127.0.0.1:0")
+	b := startAgent(t, cfg, data, "--listen", "127.0.0.1:0")
 	if _, fp2 := lanOf(t, b); fp2 != fp {
 		t.Errorf("fingerprint %s after a restart, was %s", fp2, fp)
 	}

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/cloud"
@@ -578,31 +576,10 @@ func fillOutbox(b *testing.B, path string, n int) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	for i := 0; i < n; i += 10000 {
-		err := st.Update(func(tx *bbolt.Tx) error {
-			for j := range 10000 {
-				ev := &store.Event{Class: store.ClassAudit, Device: "front-door", Type: "unlocked",
-					Data: map[string]any{"by": "pin", "user": "alice", "n": int64(i + j)}}
-				if err := st.AppendEvent(tx, ev); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	ob, err := outbox.Open(outbox.Options{Store: st, Limits: outbox.Limits{Audit: 2 * n}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ob.Refresh(); err != nil {
-		b.Fatal(err)
-	}
-	if err := ob.Flush(); err != nil {
-		b.Fatal(err)
-	}
+	mqtttest.QueueEvents(b, st, n, outbox.Limits{Audit: 2 * n}, func(i int) *store.Event {
+		return &store.Event{Class: store.ClassAudit, Device: "front-door", Type: "unlocked",
+			Data: map[string]any{"by": "pin", "user": "alice", "n": int64(i)}}
+	})
 }
 
 // procMemKB reads VmRSS, RssAnon and RssFile of a process.

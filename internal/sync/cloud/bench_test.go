@@ -9,7 +9,6 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
-	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
@@ -29,31 +28,10 @@ func queueBacklog(b *testing.B, n int) *store.Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	for i := 0; i < n; i += 1000 {
-		err := st.Update(func(tx *bbolt.Tx) error {
-			for j := range 1000 {
-				ev := &store.Event{Class: store.ClassState, Device: "boiler", Type: "setpoint",
-					Data: map[string]any{"setpoint": 20 + float64((i+j)%100)/10}}
-				if err := st.AppendEvent(tx, ev); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	ob, err := outbox.Open(outbox.Options{Store: st, Limits: outbox.Limits{State: 10 * n}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ob.Refresh(); err != nil {
-		b.Fatal(err)
-	}
-	if err := ob.Flush(); err != nil {
-		b.Fatal(err)
-	}
+	mqtttest.QueueEvents(b, st, n, outbox.Limits{State: 10 * n}, func(i int) *store.Event {
+		return &store.Event{Class: store.ClassState, Device: "boiler", Type: "setpoint",
+			Data: map[string]any{"setpoint": 20 + float64(i%100)/10}}
+	})
 	return st
 }
 

@@ -17,6 +17,10 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/store"
+	"github.com/edgeagent/edgeagent/internal/sync/outbox"
 )
 
 // Binary finds mosquitto (it lives in /usr/sbin, which a non-root PATH may
@@ -471,5 +475,35 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 			t.Fatalf("timed out after 5s waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// QueueEvents appends n events made by ev to st, in transactions of 10 000,
+// and has the outbox count them with limits: a hub that was offline for a
+// while, as the drain and memory benchmarks start from.
+func QueueEvents(tb testing.TB, st *store.Store, n int, limits outbox.Limits, ev func(i int) *store.Event) {
+	tb.Helper()
+	for i := 0; i < n; i += 10000 {
+		err := st.Update(func(tx *bbolt.Tx) error {
+			for j := i; j < min(i+10000, n); j++ {
+				if err := st.AppendEvent(tx, ev(j)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	ob, err := outbox.Open(outbox.Options{Store: st, Limits: limits})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := ob.Refresh(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := ob.Flush(); err != nil {
+		tb.Fatal(err)
 	}
 }
