@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 
 	"github.com/edgeagent/edgeagent/internal/localapi"
@@ -32,18 +31,11 @@ func (a *agent) lanService() (service, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", c.Listen)
+	ln, err := lan.Listen(c.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("lan: %w", err)
+		return nil, err
 	}
-	// The address is known now, before Serve runs: a status read between
-	// "ready" and the first Serve instruction must already show it.
-	addr := ln.Addr().String()
-	a.admin.LAN = func() any {
-		info := lan.Info()
-		info.Listen = addr
-		return info
-	}
+	a.admin.LAN = func() any { return lan.Info() }
 	a.log.Info("lan api", "listen", ln.Addr().String(), "fingerprint", lan.Fingerprint().String())
 	return func(ctx context.Context) error { return lan.Serve(ctx, ln) }, nil
 }

@@ -83,7 +83,7 @@ type LAN struct {
 	perAddr, perUser, loginAddr, loginUser *rateLimiter
 
 	mu     sync.Mutex
-	listen string // the address served, once Serve runs
+	listen string // the address served, once Listen or Serve has it
 }
 
 // NewLAN loads (or, on first start, makes) the certificate and the
@@ -152,6 +152,19 @@ func (l *LAN) Info() LANInfo {
 // TLSConfig is the server side of the LAN API's TLS.
 func (l *LAN) TLSConfig() *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{l.cert}, MinVersion: tls.VersionTLS12}
+}
+
+// Listen opens the TCP listener for addr and records its address at once,
+// so that Info shows it from the moment the port is open, before Serve runs.
+func (l *LAN) Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("lan: %w", err)
+	}
+	l.mu.Lock()
+	l.listen = ln.Addr().String()
+	l.mu.Unlock()
+	return ln, nil
 }
 
 // Serve serves HTTPS on ln until ctx ends, then shuts down within a
