@@ -497,6 +497,10 @@ func (c *Config) applyDefaults() {
 // StorePath is the bbolt file inside the data dir.
 func (c *Config) StorePath() string { return filepath.Join(c.DataDir, "state.db") }
 
+// SecStatePath is the directory of the security state kept apart from
+// the store (package secstate), beside the bbolt file.
+func (c *Config) SecStatePath() string { return filepath.Join(c.DataDir, "security") }
+
 // SocketPath is the admin socket, defaulting to DataDir/admin.sock.
 func (c *Config) SocketPath() string {
 	if c.AdminSocket != "" {
