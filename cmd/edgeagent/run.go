@@ -64,15 +64,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	if f.config == "" {
 		return usagef("run needs --config FILE")
 	}
-	cfg, err := loadConfig(f.config, f.dataDir, f.site)
+	cfg, err := loadConfig(f)
 	if err != nil {
 		return err
-	}
-	if f.broker != "" {
-		cfg.MQTT.Broker = f.broker
-	}
-	if f.listen != "" {
-		cfg.LAN.Listen = f.listen
 	}
 	cfg.Auth.Authorities = append(cfg.Auth.Authorities, f.authorities...)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -95,17 +89,33 @@ func cmdRun(args []string, stderr io.Writer) error {
 	return run(ctx, cfg, hw, f.sim, log)
 }
 
-// loadConfig reads the file and applies the command-line overrides.
-func loadConfig(path, dataDir, site string) (*config.Config, error) {
-	cfg, err := config.Load(path)
+// loadConfig reads the file and applies the command-line overrides, each
+// checked like the key it replaces: a --site with / or # would otherwise
+// become extra MQTT topic levels.
+func loadConfig(f runFlags) (*config.Config, error) {
+	cfg, err := config.Load(f.config)
 	if err != nil {
 		return nil, configError{err}
 	}
-	if dataDir != "" {
-		cfg.DataDir = dataDir
-	}
-	if site != "" {
-		cfg.Site = site
+	for _, o := range []struct {
+		flag, value string
+		check       func(string) error
+		dst         *string
+	}{
+		{"--data-dir", f.dataDir, nil, &cfg.DataDir},
+		{"--site", f.site, config.CheckSite, &cfg.Site},
+		{"--broker", f.broker, config.CheckBroker, &cfg.MQTT.Broker},
+		{"--listen", f.listen, config.CheckListen, &cfg.LAN.Listen},
+	} {
+		if o.value == "" {
+			continue
+		}
+		if o.check != nil {
+			if err := o.check(o.value); err != nil {
+				return nil, configError{fmt.Errorf("%s: %w", o.flag, err)}
+			}
+		}
+		*o.dst = o.value
 	}
 	return cfg, nil
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"periph.io/x/conn/v3/gpio"
@@ -22,7 +25,7 @@ func TestRunWithHeldStoreLeavesOutputsSafe(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(testConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(cfgPath, filepath.Join(dir, "data"), "")
+	cfg, err := loadConfig(runFlags{config: cfgPath, dataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,5 +53,35 @@ func TestRunWithHeldStoreLeavesOutputsSafe(t *testing.T) {
 	}
 	if _, err := os.Stat(cfg.SocketPath()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused start left an admin socket: %v", err)
+	}
+}
+
+// A flag that overrides a config key is held to that key's rules: a site
+// with a topic separator or wildcard would make the agent publish and
+// subscribe outside its own topics. Each is refused with exit code 2 and
+// the flag named, before anything starts (no data dir is created).
+func TestRunFlagsValidated(t *testing.T) {
+	for _, tc := range []struct{ flag, value, want string }{
+		{"--site", "home/1", `--site: "home/1" is not a valid site id`},
+		{"--site", "home+", `--site: "home+" is not a valid site id`},
+		{"--site", "#", `--site: "#" is not a valid site id`},
+		{"--site", "home\x00", `--site: "home\x00" is not a valid site id`},
+		{"--site", "Home", `--site: "Home" is not a valid site id`},
+		{"--listen", "8443", `--listen: "8443" is not HOST:PORT`},
+		{"--listen", ":https", `--listen: ":https": port "https" is not a number`},
+		{"--listen", ":99999", `--listen: ":99999": port "99999" is not a number`},
+		{"--broker", "http://x", `--broker: "http://x": scheme "http"`},
+	} {
+		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			var stderr bytes.Buffer
+			code := Main([]string{"run", "--config", exampleConfig, "--sim", "--data-dir", data, tc.flag, tc.value}, nil, io.Discard, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr.String(), tc.want)
+			}
+			if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("data dir touched before the flags were checked: %v", err)
+			}
+		})
 	}
 }

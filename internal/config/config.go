@@ -322,12 +322,23 @@ func (v *validator) temp(where, key string, t *float64, lo, hi float64) {
 	}
 }
 
+// CheckSite checks a site id (also the one given with --site): it becomes
+// an MQTT topic level and the audience of grants, so /, +, # and NUL, which
+// would split or widen a topic, never pass.
+func CheckSite(s string) error {
+	if s == "" {
+		return errors.New("missing")
+	}
+	if !idPattern.MatchString(s) {
+		return fmt.Errorf("%q is not a valid site id (lower-case letters, digits, - and _, at most 63)", s)
+	}
+	return nil
+}
+
 func (c *Config) validate(file string) error {
 	v := &validator{file: file, ids: map[string]string{}, pins: map[string]string{}}
-	if c.Site == "" {
-		v.fail("site", "missing")
-	} else if !idPattern.MatchString(c.Site) {
-		v.fail("site", "%q is not a valid site id (lower-case letters, digits, - and _, at most 63)", c.Site)
+	if err := CheckSite(c.Site); err != nil {
+		v.fail("site", "%v", err)
 	}
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"net"
+	"strconv"
 	"time"
 )
 
@@ -35,10 +37,23 @@ type LAN struct {
 // in for longer should ask for the PIN again.
 const MaxSessionTTL = 30 * 24 * time.Hour
 
+// CheckListen checks a LAN API address (also the one given with --listen):
+// HOST:PORT or :PORT with a numeric port.
+func CheckListen(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not HOST:PORT or :PORT (%v)", s, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", s, port)
+	}
+	return nil
+}
+
 func (l *LAN) validate(v *validator) {
 	if l.Listen != "" {
-		if _, _, err := net.SplitHostPort(l.Listen); err != nil {
-			v.fail("lan.listen", "%q is not HOST:PORT or :PORT (%v)", l.Listen, err)
+		if err := CheckListen(l.Listen); err != nil {
+			v.fail("lan.listen", "%v", err)
 		}
 	}
 	for _, h := range l.Hostnames {
