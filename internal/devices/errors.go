@@ -24,6 +24,11 @@ var (
 	// ErrNotRecorded: the action was carried out, but its record did not
 	// reach the journal (a failing or stuck disk): it is not durable.
 	ErrNotRecorded = errors.New("done but not recorded")
+	// ErrJournalBehind: the action was refused and nothing moved, because
+	// the journal has a backlog of records it could not yet write (a stuck
+	// or failing disk). Actions towards the safe state (lock, boiler off,
+	// cover stop) are never refused for it.
+	ErrJournalBehind = errors.New("journal behind, action refused")
 	// ErrShutdown: the hub was shut down; its outputs stay where Shutdown
 	// left them (safe) and it takes no more actions.
 	ErrShutdown = errors.New("hub is shut down")

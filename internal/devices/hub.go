@@ -260,6 +260,11 @@ func (h *Hub) Do(id, action, value string) (State, error) {
 	if !ok {
 		return State{}, errUnknownDevice(id)
 	}
+	if !towardsSafe(d.state().Kind, action) {
+		if err := h.journal.admit(id, action); err != nil {
+			return d.state(), err
+		}
+	}
 	since := h.journal.ticket()
 	st, err := d.do(action, value)
 	if err != nil {
@@ -267,6 +272,17 @@ func (h *Hub) Do(id, action, value string) (State, error) {
 		return st, err
 	}
 	return st, h.journal.wait(id, since, recordWait)
+}
+
+// towardsSafe reports the actions that only move a device to its safe
+// state: back-pressure never refuses them (a slow disk must not keep a door
+// unlocked or a boiler heating).
+func towardsSafe(kind, action string) bool {
+	switch kind + " " + action {
+	case "lock lock", "boiler off", "cover stop":
+		return true
+	}
+	return false
 }
 
 // Get returns one device's state.

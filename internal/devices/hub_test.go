@@ -2,6 +2,7 @@ package devices
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"reflect"
@@ -546,5 +547,86 @@ func BenchmarkDo(b *testing.B) {
 		if _, err := r.h.Do("hall", "toggle", ""); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A journal that cannot keep up pushes back on actions instead of losing
+// records: past maxPending an action is refused with ErrJournalBehind and
+// its pin does not move, while actions towards the safe state still run;
+// past maxHeld only records without audit events are shed, and every audit
+// event reaches the journal once the disk is back.
+func TestStuckJournalRefusesActionsAndKeepsAudit(t *testing.T) {
+	r := newRig(t, baseConfig)
+	release := make(chan struct{})
+	inRecord := make(chan struct{}, 1)
+	var mu sync.Mutex
+	audits := map[string]bool{}
+	r.h.Start(journalFunc(func(dev string, _ []byte, evs []Event) error {
+		select {
+		case inRecord <- struct{}{}:
+			<-release // the first record hangs, like a dying SD card
+		default:
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range evs {
+			if e.Class == ClassAudit {
+				audits[e.Type] = true
+			}
+		}
+		return nil
+	}), nil)
+	unlocked := make(chan error, 1)
+	go func() { _, err := r.h.Do("front", "unlock", ""); unlocked <- err }() // hangs in Record
+	<-inRecord
+	// The hub's own records (inputs, relocks, alarms) fill the backlog; a
+	// third of them carry an audit event each, all different.
+	q := &r.h.journal
+	for i := range maxHeld + 100 {
+		class := ClassState
+		if i%3 == 0 {
+			class = ClassAudit
+		}
+		q.note("window", nil, []Event{{Class: class, Device: "window", Type: fmt.Sprintf("ev%d", i)}})
+	}
+	if q.ticket() != maxHeld+101 {
+		t.Fatalf("queued %d", q.ticket())
+	}
+
+	hall := r.level("GPIO5")
+	for _, a := range [][2]string{{"hall", "on"}, {"front", "unlock"}, {"heat", "on"}, {"blind", "open"}} {
+		if _, err := r.h.Do(a[0], a[1], ""); !errors.Is(err, ErrJournalBehind) {
+			t.Errorf("Do(%s, %s) with a full journal = %v, want ErrJournalBehind", a[0], a[1], err)
+		}
+	}
+	if r.level("GPIO5") != hall || r.level("GPIO20") != "L" {
+		t.Fatalf("a refused action moved a pin: hall %s, blind up %s", r.level("GPIO5"), r.level("GPIO20"))
+	}
+	// Towards safe is never refused: the door locks at once.
+	locked := make(chan error, 1)
+	go func() { _, err := r.h.Do("front", "lock", ""); locked <- err }()
+	waitUntil(t, "front locked", func() bool { return r.level("GPIO17") == "L" })
+
+	close(release)
+	for _, ch := range []chan error{unlocked, locked} {
+		if err := <-ch; err != nil {
+			t.Errorf("Do after the journal came back: %v", err)
+		}
+	}
+	waitUntil(t, "backlog written", func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.pending) == 0 })
+	mu.Lock()
+	for i := 0; i < maxHeld+100; i += 3 {
+		if !audits[fmt.Sprintf("ev%d", i)] {
+			t.Errorf("audit event ev%d was dropped", i)
+			break
+		}
+	}
+	mu.Unlock()
+	if err := r.h.JournalError(); err == nil || !strings.Contains(err.Error(), "actions refused") || !strings.Contains(err.Error(), "records without audit events dropped") {
+		t.Errorf("JournalError = %v", err)
+	}
+	// Once caught up, actions run again.
+	if _, err := r.h.Do("hall", "on", ""); err != nil || r.level("GPIO5") != "H" {
+		t.Errorf("Do after catching up = %v, pin %s", err, r.level("GPIO5"))
 	}
 }

@@ -3,6 +3,7 @@ package devices
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,7 +24,8 @@ type journalQueue struct {
 	flushing bool
 	errs     map[string]failure   // last Record error per device; removed by a success
 	logged   map[string]time.Time // last failure logged per device
-	dropped  int                  // records dropped because the queue was full
+	dropped  int                  // records without audit events dropped past maxHeld
+	refused  int                  // actions refused because the queue was at maxPending
 
 	// Tickets let Do wait for its own record: queued counts records ever
 	// queued, done is the ticket of the last one written (or dropped), and
@@ -45,9 +47,18 @@ type failure struct {
 }
 
 const (
-	// maxPending bounds the memory a stuck journal can take; past it the
-	// oldest records are dropped and JournalError says so.
+	// maxPending is the backlog at which actions are refused (back-pressure:
+	// the action answers ErrJournalBehind and its pin does not move) rather
+	// than queued past what a stuck disk can be expected to catch up on.
+	// Records the hub makes on its own (a relock, a door contact, a boiler
+	// alarm) are still queued: the world moved, and safety moves are never
+	// refused.
 	maxPending = 1024
+	// maxHeld bounds the memory a stuck journal can take: past it the oldest
+	// record without an audit event is dropped (and JournalError says so).
+	// Audit events are never dropped; only door, alarm and decision events
+	// are audit, and they come at a human pace.
+	maxHeld = 16 * maxPending
 	// logEvery rate-limits failure logs per device so that a broken SD card
 	// does not fill the log with the same line.
 	logEvery = time.Minute
@@ -78,16 +89,40 @@ func (q *journalQueue) note(device string, state []byte, events []Event) {
 	if q.j == nil {
 		return
 	}
-	if len(q.pending) >= maxPending {
-		old := q.pending[0]
-		q.pending = q.pending[1:]
-		q.dropped++
-		err := fmt.Errorf("journal queue full, %d records dropped", q.dropped)
-		q.errs[old.device] = failure{err, old.ticket}
-		q.logFailure("", err)
+	if len(q.pending) >= maxHeld {
+		q.dropOldestNonAudit()
 	}
 	q.queued++
 	q.pending = append(q.pending, record{q.queued, device, state, events})
+}
+
+// dropOldestNonAudit drops the oldest pending record that carries no audit
+// event; q.mu is held. With only audit records pending it drops nothing.
+func (q *journalQueue) dropOldestNonAudit() {
+	for i, r := range q.pending {
+		if slices.ContainsFunc(r.events, func(e Event) bool { return e.Class == ClassAudit }) {
+			continue
+		}
+		q.pending = slices.Delete(q.pending, i, i+1)
+		q.dropped++
+		err := fmt.Errorf("journal queue full, %d records without audit events dropped", q.dropped)
+		q.errs[r.device] = failure{err, r.ticket}
+		q.logFailure("", err)
+		return
+	}
+}
+
+// admit refuses an action while the backlog is at maxPending, so that a
+// stuck journal pushes back on callers instead of losing records.
+func (q *journalQueue) admit(device, action string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.pending) < maxPending {
+		return nil
+	}
+	q.refused++
+	go q.flush() // a flusher may have given up on an error: try again
+	return fmt.Errorf("devices: %q: %s: %w: %d records wait for the disk", device, action, ErrJournalBehind, len(q.pending))
 }
 
 // flush records the queued entries in order. It returns at once when
@@ -185,7 +220,10 @@ func (h *Hub) JournalError() error {
 		}
 	}
 	if q.dropped > 0 {
-		errs = append(errs, fmt.Errorf("devices: journal: %d records dropped while it was stuck", q.dropped))
+		errs = append(errs, fmt.Errorf("devices: journal: %d records without audit events dropped while it was stuck", q.dropped))
+	}
+	if q.refused > 0 {
+		errs = append(errs, fmt.Errorf("devices: journal: %d actions refused while it was behind", q.refused))
 	}
 	return errors.Join(errs...)
 }

@@ -273,6 +273,9 @@ func writeDeviceError(w http.ResponseWriter, err error) {
 		// Carried out, but not durable: the caller must not count it as
 		// recorded (the store is failing; status says why).
 		writeError(w, http.StatusServiceUnavailable, "not_recorded", err.Error())
+	case errors.Is(err, devices.ErrJournalBehind):
+		// Refused before anything moved: the store is behind; retry later.
+		writeError(w, http.StatusServiceUnavailable, "journal_behind", err.Error())
 	case errors.Is(err, devices.ErrShutdown):
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", err.Error())
 	default:
