@@ -77,14 +77,13 @@ func cmdRun(args []string, stderr io.Writer) error {
 		s := devices.NewSim(clock.Real{})
 		hw = devices.Options{Pin: s.Pin, Thermometer: s.Thermometer}
 	} else {
-		pins, err := devices.HostPins()
-		if err != nil {
+		if hw, err = devices.Host(); err != nil {
 			return fmt.Errorf("gpio: %w", err)
 		}
 		root := cfg.OneWireRoot
-		hw = devices.Options{Pin: pins, Thermometer: func(id string) (devices.Thermometer, error) {
+		hw.Thermometer = func(id string) (devices.Thermometer, error) {
 			return &devices.DS18B20{Root: root, ID: id}, nil
-		}}
+		}
 	}
 	return run(ctx, cfg, hw, f.sim, log)
 }

@@ -59,9 +59,14 @@ type Options struct {
 	Clock clock.Clock
 	// Log receives warnings and errors. Default: discard.
 	Log *slog.Logger
-	// Pin resolves a periph pin name: HostPins on a Pi, Sim.Pin otherwise.
+	// Pin resolves a periph pin name: Host on a Pi, Sim.Pin otherwise.
 	// Required when the config has devices.
 	Pin func(name string) (gpio.PinIO, error)
+	// Output resolves a relay pin and drives it to its safe level in one
+	// step, so that it never shows another level (Host: a kernel GPIO chip
+	// line requested with safe as its initial value). Default: Pin, then
+	// Out(safe).
+	Output func(name string, safe gpio.Level) (gpio.PinIO, error)
 	// Thermometer opens a boiler's sensor by its 1-Wire id. Default: a
 	// DS18B20 under the config's OneWireRoot.
 	Thermometer func(sensorID string) (Thermometer, error)
@@ -376,11 +381,18 @@ func (b *builder) pin(kind, id, key, name string) gpio.PinIO {
 
 // output resolves a relay pin and drives it to its safe level at once.
 func (b *builder) output(kind, id, key, name string, safe gpio.Level) gpio.PinIO {
-	p := b.pin(kind, id, key, name)
-	if p == nil {
-		return nil
+	if b.opts.Output == nil {
+		p := b.pin(kind, id, key, name)
+		if p == nil {
+			return nil
+		}
+		if err := p.Out(safe); err != nil {
+			b.errs = append(b.errs, fmt.Errorf("devices: %s %q %s: pin %q: driving it to its safe level: %w", kind, id, key, name, err))
+		}
+		return p
 	}
-	if err := p.Out(safe); err != nil {
+	p, err := b.opts.Output(name, safe)
+	if err != nil {
 		b.errs = append(b.errs, fmt.Errorf("devices: %s %q %s: pin %q: driving it to its safe level: %w", kind, id, key, name, err))
 	}
 	return p
