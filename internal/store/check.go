@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -204,7 +206,40 @@ func moveAside(path string, now time.Time) (string, error) {
 		if err := os.Rename(path, to); err != nil {
 			return "", err
 		}
+		pruneMovedAside(path, to)
 		return to, nil
 	}
 	return "", fmt.Errorf("too many earlier copies named %s-*", base)
+}
+
+// keepMovedAside is how many moved-aside files are kept: enough to look at
+// the last few failures, few enough that a store corrupted at every boot
+// (a dying SD card) does not fill the card with copies.
+const keepMovedAside = 3
+
+// pruneMovedAside removes all but the keepMovedAside newest (by time of
+// last change) moved-aside copies of path, never just (the one just moved).
+// Best effort: a copy that cannot be removed stays.
+func pruneMovedAside(path, just string) {
+	matches, err := filepath.Glob(path + ".corrupt-*")
+	if err != nil || len(matches) <= keepMovedAside {
+		return
+	}
+	type copyInfo struct {
+		name string
+		mod  time.Time
+	}
+	var copies []copyInfo
+	for _, m := range matches {
+		if m == just {
+			continue
+		}
+		if fi, err := os.Lstat(m); err == nil {
+			copies = append(copies, copyInfo{m, fi.ModTime()})
+		}
+	}
+	slices.SortFunc(copies, func(a, b copyInfo) int { return b.mod.Compare(a.mod) })
+	for _, c := range copies[min(len(copies), keepMovedAside-1):] {
+		_ = os.RemoveAll(c.name)
+	}
 }

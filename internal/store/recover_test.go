@@ -2,9 +2,11 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -261,6 +263,55 @@ func TestOpenRecoveryKeepsEarlierCopies(t *testing.T) {
 		if b, err := os.ReadFile(p); err != nil || string(b) != "not a database" {
 			t.Errorf("%s: %q, %v", p, b, err)
 		}
+	}
+}
+
+// A store corrupted at every boot (a dying SD card) must not fill the card
+// with moved-aside copies: the newest keepMovedAside stay, the one just
+// moved among them, each with the bytes it had.
+func TestOpenRecoveryPrunesOldCopies(t *testing.T) {
+	path := testPath(t)
+	var moved []string
+	for i := range 6 {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(fmt.Sprintf("not a database %d", i)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// Distinct change times, oldest first, as boots would leave them.
+		mod := testNow.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(path, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+		s, rep, err := Open(path, Options{Now: fixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		moved = append(moved, rep.MovedTo)
+		left, _ := filepath.Glob(path + ".corrupt-*")
+		if want := min(i+1, keepMovedAside); len(left) != want {
+			t.Fatalf("after recovery %d: %d copies left %v, want %d", i, len(left), left, want)
+		}
+	}
+	// Names of pruned copies are free again, so the kept ones are known by
+	// their bytes.
+	left, _ := filepath.Glob(path + ".corrupt-*")
+	var got []string
+	for _, p := range left {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(b))
+	}
+	slices.Sort(got)
+	want := []string{"not a database 3", "not a database 4", "not a database 5"}
+	if !slices.Equal(got, want) || !slices.Contains(left, moved[5]) {
+		t.Errorf("kept %q (files %v), want %q including %s", got, left, want, moved[5])
 	}
 }
 
