@@ -126,13 +126,6 @@ type Link struct {
 	streak  int // failures since the last connection
 }
 
-// ErrBadOptions: New was given options it cannot use.
-var ErrBadOptions = errors.New("mqttlink: invalid options")
-
-// ErrRefused: the broker refused the CONNECT (bad credentials, not
-// authorised, client id rejected). Status.LastError says which.
-var ErrRefused = errors.New("mqttlink: broker refused the connection")
-
 // New checks the options.
 func New(opts Options) (*Link, error) {
 	addr, useTLS, err := ParseBroker(opts.Broker)
