@@ -153,10 +153,10 @@ func FuzzFrameGuard(f *testing.F) {
 		in    []byte
 		limit uint32
 	}{
-		{nil, 1024},                                     // nothing: a clean end
-		{valid, 1024},                                   // a broker's ordinary packets pass whole
-		{valid, 16},                                     // the same with a limit the PUBLISHes exceed
-		{[]byte{0x30, 0xff, 0xff, 0xff, 0x7f}, 1 << 20}, // a 256 MB PUBLISH header alone
+		{nil, 1024},   // nothing: a clean end
+		{valid, 1024}, // a broker's ordinary packets pass whole
+		{valid, 16},   // the same with a limit the PUBLISHes exceed
+		{[]byte{0x30, 0xff, 0xff, 0xff, 0x7f}, 1 << 20},                               // a 256 MB PUBLISH header alone
 		{append([]byte{0x32, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x03}, "a/b"...), 1 << 20}, // ... with its topic
 		{[]byte{0x30, 0x80, 0x80, 0x80, 0x80, 0x01}, 1 << 20},                         // a 5-byte remaining length
 		{[]byte{0x30, 0x80, 0x80}, 1 << 20},                                           // truncated inside the length
