@@ -554,6 +554,11 @@ func (l *Link) deliver(m mqtt.Message, closed <-chan struct{}) {
 		msg.Payload = m.Payload()
 	}
 	select {
+	case l.inbound <- msg: // room: delivered even if the connection is closing
+		return
+	default:
+	}
+	select {
 	case l.inbound <- msg:
 	case <-closed:
 	}
