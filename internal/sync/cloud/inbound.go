@@ -322,6 +322,26 @@ func (s *Service) refuse(typ, reason, detail string, size int, info map[string]a
 	s.log.Warn("cloud: refused an inbound message", "type", typ, "reason", reason, "detail", detail, "suppressed_before", suppressed)
 }
 
+// tooLarge records a connection the link dropped because the broker began
+// a message over the limit (the link calls it, rate-limited per topic): a
+// refusal of the topic's kind, reason too_large, with the count since
+// start. The message itself was never read.
+func (s *Service) tooLarge(tl mqttlink.TooLarge) {
+	typ := EventCredRefused // as handle files a message on an unknown topic
+	switch tl.Topic {
+	case s.topics.Cmd:
+		typ = EventCommandRefused
+	case s.topics.Cfg:
+		typ = EventSettingsRefused
+	}
+	data := map[string]any{"reason": ReasonTooLarge, "size": int64(tl.Size), "limit": int64(tl.Limit),
+		"dropped_connections": tl.Count, "detail": "connection dropped before reading the message"}
+	if tl.Topic != "" {
+		data["topic"] = tl.Topic
+	}
+	s.audit(store.Event{Class: store.ClassAudit, Type: typ, Data: data})
+}
+
 // audit appends one event durably.
 func (s *Service) audit(ev store.Event) {
 	err := s.st.Update(func(tx *bbolt.Tx) error {
