@@ -152,8 +152,7 @@ func TestRevocationInAFloodIsApplied(t *testing.T) {
 	if len(lr.dev.Calls()) != 0 {
 		t.Fatalf("a garbage command ran: %v", lr.dev.Calls())
 	}
-	t.Logf("link: %d attempts; %d refusal events recorded", lr.svc.Status().Attempts,
-		len(lr.events(EventCommandRefused, EventCredRefused)))
+	t.Logf("link: %d connection attempts", lr.svc.Status().Attempts)
 }
 
 // The attack of issue 9 (item 2) on the service: a 256 MB message on cmd,
@@ -187,7 +186,10 @@ func TestOversizedMessagesAreRefusedFromTheHeader(t *testing.T) {
 	if !warned(lr.tp.Cmd) {
 		t.Fatalf("status warnings %q", lr.svc.Status().Warnings)
 	}
-	waitFor(t, "the link to come back", func() bool { return lr.svc.Status().Connected })
+	// The refusal is recorded before the connection is dropped: wait for
+	// the next one (a clean session; what was published in between is
+	// gone, retained documents come back).
+	waitFor(t, "the link to come back", func() bool { st := lr.svc.Status(); return st.Connected && st.Attempts >= 2 })
 	mqtttest.Publish(t, lr.cloud, lr.tp.Cred, false, lr.revocation(3))
 	lr.revoked(3)
 
