@@ -142,7 +142,12 @@ type Link struct {
 	mu      sync.Mutex
 	status  Status
 	lastLog time.Time
-	streak  int // failures since the last connection
+	// streak: failures since the last connection that lasted Backoff.Reset
+	// (a broker that drops every connection at once, e.g. for a retained
+	// oversized message, is one streak, logged as such).
+	streak int
+	short  bool      // the last connection lasted less than Backoff.Reset
+	upLog  time.Time // when "connected" was last logged at Info
 	// tooLargeAt, tooLargeTopic: when OnTooLarge was last called, and for
 	// which topic.
 	tooLargeAt    time.Time
@@ -313,6 +318,12 @@ func (l *Link) Run(ctx context.Context, session func(ctx context.Context, s *Ses
 		}
 		lasted := l.clk.Now().Sub(up)
 		delay = r.lost(lasted)
+		l.mu.Lock()
+		l.short = lasted < l.opts.Backoff.Reset
+		if !l.short {
+			l.streak = 0
+		}
+		l.mu.Unlock()
 		l.setConnected(false, l.clk.Now())
 		l.noteError(fmt.Errorf("connection lost: %v", s.why), delay, "lasted", lasted.Round(time.Millisecond))
 		s.c.Disconnect(0) // frees paho's goroutines; the connection is gone already
@@ -620,19 +631,23 @@ func (l *Link) sleep(ctx context.Context, d time.Duration) bool {
 func (l *Link) setConnected(up bool, at time.Time) {
 	l.mu.Lock()
 	l.status.Connected, l.status.Since = up, at
-	if up {
-		l.streak = 0
+	// After a short connection, "connected" is news once per logEvery.
+	info := up && (!l.short || at.Sub(l.upLog) >= logEvery)
+	if info {
+		l.upLog = at
 	}
 	l.mu.Unlock()
-	if up {
+	if info {
 		l.log.Info("mqtt: connected", "broker", l.opts.Broker, "client_id", l.opts.ClientID)
+	} else if up {
+		l.log.Debug("mqtt: connected", "broker", l.opts.Broker, "client_id", l.opts.ClientID)
 	}
 }
 
 // logEvery rate-limits failures in the log: the first of a streak is a
 // warning, the rest (the same broker still down, with a new port in every
-// message) at most one per logEvery; a broker down for a day must not write
-// a line per attempt to the SD card.
+// message, or dropping every connection at once) at most one per logEvery;
+// a broker down for a day must not write a line per attempt to the SD card.
 const logEvery = 10 * time.Minute
 
 func (l *Link) noteError(err error, retryIn time.Duration, args ...any) {

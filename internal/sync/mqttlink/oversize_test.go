@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +34,8 @@ func TestOversizedMessagesDropTheConnection(t *testing.T) {
 	clk := clocktest.New(time.Unix(1_800_000_000, 0))
 	reports := make(chan TooLarge, 16)
 	sessions := make(chan *Session, 16)
-	l := runLink(t, Options{Broker: b.URL, PersistentSession: true, Subscriptions: []string{"t/cmd", "t/cred/#"}, Clock: clk,
+	logs := &countingHandler{n: map[string]int{}}
+	l := runLink(t, Options{Broker: b.URL, PersistentSession: true, Subscriptions: []string{"t/cmd", "t/cred/#"}, Clock: clk, Log: slog.New(logs),
 		Backoff:    Backoff{Min: time.Second, Max: 4 * time.Second, Rand: func() float64 { return 0.5 }},
 		OnTooLarge: func(r TooLarge) { reports <- r }},
 		func(ctx context.Context, s *Session) { sessions <- s; <-ctx.Done() })
@@ -125,6 +128,14 @@ func TestOversizedMessagesDropTheConnection(t *testing.T) {
 	}
 	if len(reports) != 0 {
 		t.Fatalf("the same retained message reported %d more times within 10 minutes", len(reports))
+	}
+	// Six connections dropped at once within a few seconds are one streak
+	// in the log: the first drop and first connect at warning and info,
+	// one line for each topic refused, the rest at debug.
+	for key, want := range map[string]int{"WARN mqtt: not connected": 1, "INFO mqtt: connected": 1, "WARN mqtt: dropped the connection": 2} {
+		if got := logs.count(key); got != want {
+			t.Errorf("%d log records %q, want %d", got, key, want)
+		}
 	}
 	t.Logf("status: %s", l.Status().LastError)
 
@@ -278,4 +289,26 @@ func readPacket(r *bufio.Reader) ([]byte, error) {
 	b[0] = first
 	_, err = io.ReadFull(r, b[1:])
 	return b, err
+}
+
+// countingHandler counts log records by level and message.
+type countingHandler struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler            { return h }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n[r.Level.String()+" "+r.Message]++
+	return nil
+}
+
+func (h *countingHandler) count(key string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[key]
 }
