@@ -1,8 +1,10 @@
 package cloud
 
 import (
+	"bytes"
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -209,4 +211,65 @@ func TestOversizedMessagesAreRefusedFromTheHeader(t *testing.T) {
 	mqtttest.Publish(t, lr.cloud, lr.tp.Cred+"/big", true, nil)
 	mqtttest.Publish(t, lr.cloud, lr.tp.Cred, true, lr.revocation(4))
 	lr.revoked(4)
+}
+
+// flakyKeeper fails its first imports as a full disk would.
+type flakyKeeper struct {
+	fakeKeeper
+	failures int
+}
+
+func (k *flakyKeeper) Import(b []byte) (localauth.ImportResult, error) {
+	k.mu.Lock()
+	if k.failures > 0 {
+		k.failures--
+		k.imports = append(k.imports, b)
+		k.mu.Unlock()
+		return localauth.ImportResult{}, errors.New("store: no space left on device")
+	}
+	k.mu.Unlock()
+	return k.fakeKeeper.Import(b)
+}
+
+func (k *flakyKeeper) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.imports)
+}
+
+// A revocation the keeper could not store (a full disk) is not
+// acknowledged: the link hands it back to the broker, which sends it again
+// on the next connection, and it is imported then. (Before: it was
+// acknowledged whatever the outcome, and lost.)
+func TestCredentialNotStoredIsSentAgain(t *testing.T) {
+	r := newRig(t)
+	b := mqtttest.Start(t)
+	tp := NewTopics(DefaultTopicPrefix, site)
+	k := &flakyKeeper{fakeKeeper: fakeKeeper{floor: t0}, failures: 1}
+	svc, err := New(Options{Site: site, Store: r.st, Devices: r.dev, Keeper: k, Authorities: []crypto.PublicKey{r.auth.Public()},
+		Link: mqttlink.Options{Broker: b.URL, ClientID: "hub", PersistentSession: true,
+			Backoff: mqttlink.Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the link", func() bool { return svc.Status().Connected })
+	snap, err := wire.SignRevocation(r.auth, &wire.RevocationSnapshot{Site: site, IssuedAt: t0.Unix(), Serial: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Publish(t, mqtttest.Connect(t, b.URL, "cloud", false), tp.Cred, false, snap)
+	waitFor(t, "the snapshot to be imported again", func() bool { return k.count() == 2 })
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !bytes.Equal(k.imports[0], snap) || !bytes.Equal(k.imports[1], snap) {
+		t.Fatalf("imports %x", k.imports)
+	}
+	if st := svc.Status(); st.Attempts < 2 || !strings.Contains(st.LastError, "no space left on device") {
+		t.Fatalf("status %+v", st.Status)
+	}
+	t.Log(svc.Status().LastError)
 }

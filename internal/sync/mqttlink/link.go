@@ -28,6 +28,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -101,11 +102,15 @@ const (
 
 // Message is one inbound publish. Call Ack once it has been handled: with a
 // persistent session the broker sends it again after a reconnect until then.
+// A consumer that could not handle it (its store failed) calls Retry
+// instead, which drops the connection: the broker sends the message again
+// on the next one, after the link's backoff.
 type Message struct {
 	Topic   string
 	Payload []byte // nil when Size > MaxPayload
 	Size    int
 	Ack     func()
+	Retry   func(why error)
 }
 
 // Status is the link's state for the status page.
@@ -384,7 +389,7 @@ func (l *Link) connect(ctx context.Context) (*Session, error) {
 		connMu.Lock()
 		c := conn // the one paho read m from: it dials again only after a failed CONNECT
 		connMu.Unlock()
-		l.deliver(m, c.closed)
+		l.deliver(m, c)
 	})
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) { s.markLost(err) })
 	o.SetCustomOpenConnectionFn(func(*url.URL, mqtt.ClientOptions) (net.Conn, error) {
@@ -494,6 +499,7 @@ type guardedConn struct {
 	refused func(error)
 	once    sync.Once
 	closed  chan struct{}
+	why     atomic.Pointer[error] // set by drop: what Read reports after the close
 }
 
 func (l *Link) guarded(c net.Conn) *guardedConn {
@@ -509,7 +515,16 @@ func (c *guardedConn) Read(p []byte) (int, error) {
 		c.refused(err)
 		c.Close()
 	}
+	if w := c.why.Load(); err != nil && w != nil {
+		err = *w // paho reports this as the reason the connection was lost
+	}
 	return n, err
+}
+
+// drop closes the connection with a reason.
+func (c *guardedConn) drop(why error) {
+	c.why.CompareAndSwap(nil, &why)
+	c.Close()
 }
 
 func (c *guardedConn) Close() error {
@@ -559,8 +574,10 @@ func (l *Link) refusedPacket(err error) {
 // wait is short, and a wait longer than the keepalive ends the connection.
 // If the connection closes first, the message stays unacknowledged and the
 // broker sends it again on the next one (persistent session).
-func (l *Link) deliver(m mqtt.Message, closed <-chan struct{}) {
-	msg := Message{Topic: m.Topic(), Size: len(m.Payload()), Ack: m.Ack}
+func (l *Link) deliver(m mqtt.Message, c *guardedConn) {
+	closed := c.closed
+	msg := Message{Topic: m.Topic(), Size: len(m.Payload()), Ack: m.Ack,
+		Retry: func(why error) { c.drop(fmt.Errorf("handing a message on %s back to the broker: %w", m.Topic(), why)) }}
 	if msg.Size <= l.opts.MaxPayload {
 		msg.Payload = m.Payload()
 	}
