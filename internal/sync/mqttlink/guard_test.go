@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/edgeagent/edgeagent/internal/sync/mqtttest"
 )
 
 // Raw MQTT 3.1.1 frames as a broker sends them, for the seeds and the
@@ -27,45 +29,29 @@ func publishFrame(flags byte, topic string, payload []byte) []byte {
 		body = append(body, 0x00, 0x01)
 	}
 	body = append(body, payload...)
-	return append(append([]byte{0x30 | flags}, remainingLength(len(body))...), body...)
-}
-
-// remainingLength encodes n (MQTT's variable length, no bound checked).
-func remainingLength(n int) []byte {
-	var b []byte
-	for {
-		c := byte(n & 0x7f)
-		n >>= 7
-		if n > 0 {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if n == 0 {
-			return b
-		}
-	}
+	return append(append([]byte{0x30 | flags}, mqtttest.RemainingLength(len(body))...), body...)
 }
 
 // refWalk is the guard's rule written as a plain walk over the whole input:
 // how many bytes the guard hands out, the error that follows them and the
 // topic a refused PUBLISH names.
-func refWalk(in []byte, limit int) (passed int, err error, topic string) {
+func refWalk(in []byte, limit int) (passed int, topic string, err error) {
 	pos := 0
 	for {
 		if pos == len(in) {
-			return pos, io.EOF, ""
+			return pos, "", io.EOF
 		}
 		typ, qos := in[pos]>>4, int(in[pos]>>1)&3
 		if typ == 0 || typ == 15 || (typ == 3 && qos == 3) {
-			return pos, ErrMalformed, ""
+			return pos, "", ErrMalformed
 		}
 		size, i := 0, 1
 		for {
 			if i == 5 {
-				return pos, ErrMalformed, ""
+				return pos, "", ErrMalformed
 			}
 			if pos+i >= len(in) {
-				return pos, io.ErrUnexpectedEOF, ""
+				return pos, "", io.ErrUnexpectedEOF
 			}
 			c := in[pos+i]
 			size += int(c&0x7f) << (7 * (i - 1))
@@ -80,26 +66,26 @@ func refWalk(in []byte, limit int) (passed int, err error, topic string) {
 				fixed = 4
 			}
 			if size < fixed {
-				return pos, ErrMalformed, ""
+				return pos, "", ErrMalformed
 			}
 			if pos+i+2 > len(in) {
-				return pos, io.ErrUnexpectedEOF, ""
+				return pos, "", io.ErrUnexpectedEOF
 			}
 			tl := int(binary.BigEndian.Uint16(in[pos+i:]))
 			if tl > size-fixed {
-				return pos, ErrMalformed, ""
+				return pos, "", ErrMalformed
 			}
 			if size > limit {
 				if tl <= shownTopic && pos+i+2+tl <= len(in) {
 					topic = string(bytes.ToValidUTF8(in[pos+i+2:pos+i+2+tl], []byte("\uFFFD")))
 				}
-				return pos, ErrTooLarge, topic
+				return pos, topic, ErrTooLarge
 			}
 		} else if size > limit {
-			return pos, ErrTooLarge, ""
+			return pos, "", ErrTooLarge
 		}
 		if pos+i+size > len(in) {
-			return len(in), io.EOF, "" // a truncated body is handed out as far as it goes
+			return len(in), "", io.EOF // a truncated body is handed out as far as it goes
 		}
 		pos += i + size
 	}
@@ -121,7 +107,7 @@ const guardBuffer = 16 << 10 // as bufferedConn
 
 // runGuard reads all of in through a guard with reads of at most chunk
 // bytes.
-func runGuard(in []byte, limit, chunk int) (out []byte, err error, topic string, consumed int) {
+func runGuard(in []byte, limit, chunk int) (out []byte, topic string, consumed int, err error) {
 	src := &countingReader{r: bytes.NewReader(in)}
 	g := &frameGuard{r: bufio.NewReaderSize(src, guardBuffer), limit: limit}
 	buf := make([]byte, chunk)
@@ -133,7 +119,7 @@ func runGuard(in []byte, limit, chunk int) (out []byte, err error, topic string,
 			if errors.As(rerr, &tl) {
 				topic = tl.Topic
 			}
-			return out, rerr, topic, src.n
+			return out, topic, src.n, rerr
 		}
 	}
 }
@@ -175,8 +161,8 @@ func FuzzFrameGuard(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte, limit uint32, chunk uint8) {
 		lim := int(limit % (1 << 21))
-		wantN, wantErr, wantTopic := refWalk(in, lim)
-		out, err, topic, consumed := runGuard(in, lim, int(chunk)+1)
+		wantN, wantTopic, wantErr := refWalk(in, lim)
+		out, topic, consumed, err := runGuard(in, lim, int(chunk)+1)
 		if !bytes.Equal(out, in[:wantN]) {
 			t.Fatalf("handed out %d bytes %x, want the first %d of %x", len(out), out, wantN, in)
 		}
@@ -210,7 +196,7 @@ func (e *endless) Read(p []byte) (int, error) {
 // connection.
 func TestGuardRefusesFromTheHeader(t *testing.T) {
 	const size = 256<<20 - 1 // the largest remaining length MQTT can encode
-	head := append([]byte{0x33}, remainingLength(size)...)
+	head := append([]byte{0x33}, mqtttest.RemainingLength(size)...)
 	head = append(head, 0x00, 0x15)
 	head = append(head, "edgeagent/home-1/cred"...)
 	src := &countingReader{r: &endless{head: head}}
