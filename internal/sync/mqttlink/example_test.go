@@ -19,8 +19,7 @@ func ExampleBackoff_Window() {
 
 // The largest MQTT packet the link reads with the default payload limit: a
 // PUBLISH with the longest topic MQTT allows, a packet id and 128 KiB. A
-// longer one drops the connection from its header, as a 256 MB one did
-// here.
+// longer one drops the connection from its header, with this error.
 func ExamplePacketLimit() {
 	fmt.Println(mqttlink.PacketLimit(mqttlink.DefaultMaxPayload))
 	err := &mqttlink.TooLargeError{Topic: "edgeagent/home-1/cmd", Size: 268_435_455, Limit: mqttlink.PacketLimit(mqttlink.DefaultMaxPayload)}
