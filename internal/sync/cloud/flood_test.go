@@ -273,3 +273,24 @@ func TestCredentialNotStoredIsSentAgain(t *testing.T) {
 	}
 	t.Log(svc.Status().LastError)
 }
+
+// The link's report of a connection dropped for an oversized message is an
+// audit refusal of the topic's kind.
+func TestTooLargeIsAuditedByTopic(t *testing.T) {
+	r := newRig(t)
+	tp := r.s.topics
+	for _, topic := range []string{tp.Cmd, tp.Cfg, tp.Cred + "/big", ""} {
+		r.s.tooLarge(mqttlink.TooLarge{Topic: topic, Size: 1 << 28, Limit: mqttlink.PacketLimit(mqttlink.DefaultMaxPayload), Count: 2})
+	}
+	want := map[string]string{tp.Cmd: EventCommandRefused, tp.Cfg: EventSettingsRefused, tp.Cred + "/big": EventCredRefused, "": EventCredRefused}
+	evs := r.events(EventCommandRefused, EventSettingsRefused, EventCredRefused)
+	if len(evs) != 4 {
+		t.Fatalf("events %+v", evs)
+	}
+	for _, ev := range evs {
+		topic, _ := ev.Data["topic"].(string)
+		if ev.Type != want[topic] || ev.Data["reason"] != ReasonTooLarge || ev.Data["size"] != uint64(1<<28) || ev.Data["dropped_connections"] != uint64(2) {
+			t.Fatalf("event %s %+v for topic %q", ev.Type, ev.Data, topic)
+		}
+	}
+}
