@@ -8,6 +8,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/eclipse/paho.mqtt.golang/packets"
+
 	"github.com/edgeagent/edgeagent/internal/sync/mqtttest"
 )
 
@@ -217,4 +219,36 @@ func TestGuardRefusesFromTheHeader(t *testing.T) {
 		t.Fatalf("a Read after the refusal = %d, %v; want the same error", n, err2)
 	}
 	t.Log(err)
+}
+
+// FuzzInboundPath runs what the link runs on bytes from the broker: the
+// guard, then paho's packet reader, over arbitrary streams (the seeds are
+// FuzzFrameGuard's: a broker's ordinary packets, QoS 0, 1 and retained
+// PUBLISHes, bad lengths). paho's reader never panics (a panic on its
+// goroutine would take the agent down, in a loop if the packet is
+// retained), reads no more than the guard handed out, and every PUBLISH it
+// returns passed the guard's limit.
+func FuzzInboundPath(f *testing.F) {
+	f.Add(bytes.Join([][]byte{frameConnack, frameSuback, framePuback, framePingresp,
+		publishFrame(0x00, "edgeagent/home-1/cmd", []byte("qos 0")),
+		publishFrame(0x03, "edgeagent/home-1/cred", []byte("qos 1 retained"))}, nil), uint32(1024))
+	f.Add([]byte{0x20, 0x00}, uint32(1024))                         // a CONNACK too short for its fields
+	f.Add([]byte{0x90, 0x02, 0x00, 0x01}, uint32(1024))             // a SUBACK without return codes
+	f.Add([]byte{0x32, 0x04, 0x00, 0x00, 0x00, 0x01}, uint32(1024)) // an empty topic
+	f.Add([]byte{0x62, 0x01, 0x00}, uint32(1024))                   // a PUBREL one byte short
+	f.Add([]byte{0x30, 0xff, 0xff, 0xff, 0x7f}, uint32(1<<20))      // 256 MB announced
+	f.Fuzz(func(t *testing.T, in []byte, limit uint32) {
+		lim := int(limit % (1 << 21))
+		g := &frameGuard{r: bufio.NewReaderSize(bytes.NewReader(in), guardBuffer), limit: lim}
+		for range len(in) + 1 { // each packet takes at least one byte
+			p, err := packets.ReadPacket(g)
+			if err != nil {
+				return
+			}
+			if pub, ok := p.(*packets.PublishPacket); ok && len(pub.Payload) > lim {
+				t.Fatalf("a %d-byte payload through a guard limited to %d", len(pub.Payload), lim)
+			}
+		}
+		t.Fatal("more packets than bytes")
+	})
 }
