@@ -18,7 +18,8 @@ import (
 // every connect and stays up, retrying with its backoff; its peak resident
 // memory grows by less than 40 MB; local control works throughout; the
 // status names the topic. Once the cloud clears them, a retained snapshot
-// is imported.
+// is imported; then a 256 MB command is refused the same way and the next
+// command runs.
 func TestSyncOversizedRetainedMessages(t *testing.T) {
 	b := mqtttest.Start(t)
 	p := mqtttest.NewProxy(t, b.Addr)
@@ -67,6 +68,21 @@ func TestSyncOversizedRetainedMessages(t *testing.T) {
 		st, err := a.client.Auth()
 		return err == nil && st.SnapshotSerial == 7
 	})
+
+	// A 256 MB command: refused from its header, and the next command runs.
+	attempts := a.cloudStatus().Attempts
+	mqtttest.PublishHuge(t, b.Addr, "cloud-big", s.topics.Cmd, false, mqtttest.MaxPayload(s.topics.Cmd))
+	waitLong(t, 30*time.Second, "the oversized command's refusal and a new connection", func() bool {
+		st := a.cloudStatus()
+		return st.TooLarge != nil && st.TooLarge.Topic == s.topics.Cmd && st.Connected && st.Attempts > attempts
+	})
+	cmd := filepath.Join(t.TempDir(), "cmd")
+	mustCLI(t, "", "command", "sign", "--authority", s.auth, "--site", syncSiteID, "--device", "hall-light", "--action", "off", "--out", cmd)
+	mosquittoPub(t, b, s.topics.Cmd, cmd, false)
+	waitLong(t, 10*time.Second, "the command after the oversized one", func() bool { return a.device("hall-light").State == "off" })
+	if peak := procStatusKB(t, pid, "VmHWM:"); peak-base > 40<<10 {
+		t.Fatalf("peak resident memory %d MB after the oversized command, %d MB before connecting", peak>>10, base>>10)
+	}
 }
 
 // procStatusKB reads one kB field of /proc/PID/status.
