@@ -199,6 +199,7 @@ func New(opts Options) (*Service, error) {
 	// parts of a split snapshot).
 	lo.Subscriptions = []string{s.topics.Cmd, s.topics.Cred + "/#", s.topics.Cfg}
 	lo.MaxPayload = outbox.MaxPayload
+	lo.OnTooLarge = s.tooLarge
 	if lo.Clock == nil {
 		lo.Clock = opts.Clock
 	}
@@ -350,8 +351,13 @@ func (s *Service) Status() Status {
 		st.Warnings = append(st.Warnings, fmt.Sprintf("audit outbox full: %d queued, limit %d; still queueing, nothing dropped",
 			ob.Pending[store.ClassAudit], ob.Limits.Audit))
 	}
-	if ls.InboundDropped > 0 {
-		st.Warnings = append(st.Warnings, fmt.Sprintf("%d inbound messages dropped: more arrived than could be handled", ls.InboundDropped))
+	if tl := ls.TooLarge; tl != nil {
+		on := "a packet"
+		if tl.Topic != "" {
+			on = "a message on " + tl.Topic
+		}
+		st.Warnings = append(st.Warnings, fmt.Sprintf("the broker sent %s of %d bytes (limit %d) at %s: the connection was dropped before reading it (%d times since start); if it is retained, clear it at the broker",
+			on, tl.Size, tl.Limit, tl.At.UTC().Format(time.RFC3339), tl.Count))
 	}
 	if ls.Refused && !ls.Connected {
 		st.Warnings = append(st.Warnings, "the broker refuses this hub: "+ls.LastError)

@@ -11,6 +11,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
 	"github.com/edgeagent/edgeagent/internal/sync/hlc"
@@ -67,8 +68,14 @@ func (s *Service) inboundLoop(ctx context.Context) {
 	for {
 		select {
 		case m := <-s.link.Inbound():
-			s.handle(m)
-			m.Ack()
+			// Acknowledged once handled (applied or refused for good),
+			// never before: a message the store could not take goes back
+			// to the broker, which sends it again on the next connection.
+			if err := s.handle(m); err != nil {
+				m.Retry(err)
+			} else {
+				m.Ack()
+			}
 		case <-tick:
 			s.detectOverrides()
 			arm()
@@ -79,18 +86,21 @@ func (s *Service) inboundLoop(ctx context.Context) {
 }
 
 // handle routes one message by topic. A message it cannot use is dropped
-// with an audit event; nothing here may panic or wait on the network.
-func (s *Service) handle(m mqttlink.Message) {
+// with an audit event; nothing here may panic or wait on the network. An
+// error means the message was not handled because the store failed: it
+// must not be acknowledged.
+func (s *Service) handle(m mqttlink.Message) error {
 	switch {
 	case m.Topic == s.topics.Cmd:
-		s.handleCommand(m)
+		return s.handleCommand(m)
 	case m.Topic == s.topics.Cfg:
-		s.handleSettings(m)
+		s.handleSettings(m) // applied to the devices even when its record fails (see saveSettings)
 	case m.Topic == s.topics.Cred || strings.HasPrefix(m.Topic, s.topics.Cred+"/"):
-		s.handleCred(m)
+		return s.handleCred(m)
 	default:
 		s.refuse(EventCredRefused, ReasonUnknownTopic, m.Topic, m.Size, nil)
 	}
+	return nil
 }
 
 // verify checks a parsed message's signer against the pinned authorities.
@@ -131,15 +141,15 @@ func (s *Service) now() time.Time {
 	return wall
 }
 
-func (s *Service) handleCommand(m mqttlink.Message) {
+func (s *Service) handleCommand(m mqttlink.Message) error {
 	if m.Payload == nil && m.Size > 0 {
 		s.refuse(EventCommandRefused, ReasonTooLarge, fmt.Sprintf("%d bytes", m.Size), m.Size, nil)
-		return
+		return nil
 	}
 	c, sg, err := wire.ParseCommand(m.Payload)
 	if err != nil {
 		s.refuse(EventCommandRefused, parseReason(err), err.Error(), m.Size, nil)
-		return
+		return nil
 	}
 	info := map[string]any{"id": hex.EncodeToString(c.ID), "device": c.Device, "action": c.Action,
 		"issued_at": c.IssuedAt, "expires_at": c.ExpiresAt, "signer": sg.KeyID.String()}
@@ -148,17 +158,17 @@ func (s *Service) handleCommand(m mqttlink.Message) {
 	}
 	if reason, err := s.verify(sg); err != nil {
 		s.refuse(EventCommandRefused, reason, err.Error(), m.Size, info)
-		return
+		return nil
 	}
 	if c.Site != s.site {
 		s.refuse(EventCommandRefused, ReasonWrongSite, fmt.Sprintf("for site %q", c.Site), m.Size, info)
-		return
+		return nil
 	}
 	s.hlc.Update(hlc.FromTime(time.Unix(c.IssuedAt, 0)))
 	now := s.now()
 	if c.ExpiresAt <= now.Unix() {
 		s.refuse(EventCommandRefused, ReasonExpired, fmt.Sprintf("expired %s ago", now.Sub(time.Unix(c.ExpiresAt, 0)).Round(time.Second)), m.Size, info)
-		return
+		return nil
 	}
 	if err := s.remember(c, info); err != nil {
 		reason := ReasonReplayed
@@ -168,10 +178,10 @@ func (s *Service) handleCommand(m mqttlink.Message) {
 			// The store failed: not executed, and said so in the log only
 			// (the audit event could not be written either).
 			s.log.Error("cloud: cannot record a command; not executing it", "id", info["id"], "err", err)
-			return
+			return fmt.Errorf("recording command %s: %w", info["id"], err)
 		}
 		s.refuse(EventCommandRefused, reason, "", m.Size, info)
-		return
+		return nil
 	}
 	// Remembered durably first, executed second: a crash in between loses
 	// the command rather than running it twice (at most once).
@@ -184,6 +194,7 @@ func (s *Service) handleCommand(m mqttlink.Message) {
 	}
 	s.audit(store.Event{Class: store.ClassAudit, Device: c.Device, Type: EventCommandExecuted, Data: out})
 	s.log.Info("cloud: command", "id", info["id"], "device", c.Device, "action", c.Action, "ok", err == nil, "err", err)
+	return nil
 }
 
 // remember records a command's id (with its expiry, for pruning) and the
@@ -241,30 +252,30 @@ func (s *Service) remember(c *wire.Command, info map[string]any) error {
 // localauth's mailbox. Only documents signed by a pinned authority reach
 // it: a flood of forgeries costs a rate-limited audit event here, not an
 // unlimited one there.
-func (s *Service) handleCred(m mqttlink.Message) {
+func (s *Service) handleCred(m mqttlink.Message) error {
 	if m.Payload == nil && m.Size > 0 {
 		s.refuse(EventCredRefused, ReasonTooLarge, fmt.Sprintf("%d bytes on %s", m.Size, m.Topic), m.Size, nil)
-		return
+		return nil
 	}
 	if len(m.Payload) == 0 {
-		return // a retained message being cleared
+		return nil // a retained message being cleared
 	}
 	b := m.Payload
 	if chunk.IsPart(b) {
 		doc, err := s.asm.Add(b)
 		if err != nil {
 			s.refuse(EventCredRefused, ReasonBadPart, err.Error(), m.Size, map[string]any{"topic": m.Topic})
-			return
+			return nil
 		}
 		if doc == nil {
-			return // more parts to come
+			return nil // more parts to come
 		}
 		b = doc
 	}
 	typ, err := wire.PeekType(b, wire.MaxRevocationSize)
 	if err != nil {
 		s.refuse(EventCredRefused, parseReason(err), err.Error(), len(b), map[string]any{"topic": m.Topic})
-		return
+		return nil
 	}
 	var sg *wire.Signed
 	switch typ {
@@ -277,14 +288,20 @@ func (s *Service) handleCred(m mqttlink.Message) {
 	}
 	if err != nil {
 		s.refuse(EventCredRefused, parseReason(err), err.Error(), len(b), map[string]any{"topic": m.Topic})
-		return
+		return nil
 	}
 	if reason, err := s.verify(sg); err != nil {
 		s.refuse(EventCredRefused, reason, err.Error(), len(b), map[string]any{"topic": m.Topic})
-		return
+		return nil
 	}
 	res, err := s.keeper.Import(b)
 	s.log.Info("cloud: credential", "kind", res.Kind, "reason", res.Reason, "accepted", res.Accepted, "serial", res.Serial, "err", err)
+	if err != nil && !errors.Is(err, localauth.ErrRefused) && !errors.Is(err, localauth.ErrFull) {
+		// Not decided (the store failed, the keeper is closing): the
+		// broker keeps it for the next connection.
+		return fmt.Errorf("importing %v: %w", typ, err)
+	}
+	return nil
 }
 
 // refuse drops a message with an audit event. The events are rate-limited
@@ -320,6 +337,26 @@ func (s *Service) refuse(typ, reason, detail string, size int, info map[string]a
 	dev, _ := data["device"].(string)
 	s.audit(store.Event{Class: store.ClassAudit, Device: dev, Type: typ, Data: data})
 	s.log.Warn("cloud: refused an inbound message", "type", typ, "reason", reason, "detail", detail, "suppressed_before", suppressed)
+}
+
+// tooLarge records a connection the link dropped because the broker began
+// a message over the limit (the link calls it, rate-limited per topic): a
+// refusal of the topic's kind, reason too_large, with the count since
+// start. The message itself was never read.
+func (s *Service) tooLarge(tl mqttlink.TooLarge) {
+	typ := EventCredRefused // as handle files a message on an unknown topic
+	switch tl.Topic {
+	case s.topics.Cmd:
+		typ = EventCommandRefused
+	case s.topics.Cfg:
+		typ = EventSettingsRefused
+	}
+	data := map[string]any{"reason": ReasonTooLarge, "size": int64(tl.Size), "limit": int64(tl.Limit),
+		"dropped_connections": tl.Count, "detail": "connection dropped before reading the message"}
+	if tl.Topic != "" {
+		data["topic"] = tl.Topic
+	}
+	s.audit(store.Event{Class: store.ClassAudit, Type: typ, Data: data})
 }
 
 // audit appends one event durably.

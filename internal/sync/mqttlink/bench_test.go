@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/edgeagent/edgeagent/internal/sync/mqtttest"
 )
@@ -106,4 +109,73 @@ func storm(b *testing.B, links int, policy string) (peak, total int, back time.D
 		peak = max(peak, i-j+1)
 	}
 	return peak, len(attempts), back
+}
+
+// BenchmarkOversizedInbound offers a PUBLISH of MQTT's largest size (256
+// MB) through a local Mosquitto, to a link (refused from its header) and,
+// in the same run with the same broker, to a bare paho subscriber (which
+// reads it whole), and reports the bytes each process side allocated per
+// message offered (runtime TotalAlloc: everything allocated, collected or
+// not). Run with -benchtime 1x.
+func BenchmarkOversizedInbound(b *testing.B) {
+	broker := mqtttest.Start(b)
+	size := mqtttest.MaxPayload("t/big")
+	allocated := func() uint64 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.TotalAlloc
+	}
+	b.Run("link", func(b *testing.B) {
+		l, err := New(Options{Broker: broker.URL, ClientID: "bench-link", Subscriptions: []string{"t/big"},
+			Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); l.Run(ctx, func(ctx context.Context, s *Session) { <-ctx.Done() }) }()
+		defer func() { cancel(); <-done }()
+		waitFor(b, "the link", func() bool { return l.Status().Connected })
+		var total uint64
+		for i := range b.N {
+			before := allocated()
+			mqtttest.PublishHuge(b, broker.Addr, "bench-pub", "t/big", false, size)
+			waitFor(b, "the refusal", func() bool { tl := l.Status().TooLarge; return tl != nil && tl.Count == uint64(i+1) })
+			total += allocated() - before
+			waitFor(b, "the link to come back", func() bool { return l.Status().Connected })
+		}
+		b.ReportMetric(float64(total)/float64(b.N)/(1<<20), "MB-alloc/msg")
+	})
+	b.Run("paho", func(b *testing.B) {
+		c := mqtttest.Connect(b, broker.URL, "bench-paho", false)
+		got := make(chan int, 1)
+		if tok := c.Subscribe("t/big", 1, func(_ mqtt.Client, m mqtt.Message) { got <- len(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			b.Fatalf("subscribe: %v", tok.Error())
+		}
+		var total uint64
+		for range b.N {
+			before := allocated()
+			mqtttest.PublishHuge(b, broker.Addr, "bench-pub", "t/big", false, size)
+			select {
+			case n := <-got:
+				if n != size {
+					b.Fatalf("received %d bytes of %d", n, size)
+				}
+			case <-time.After(time.Minute):
+				b.Fatal("the message never arrived")
+			}
+			total += allocated() - before
+		}
+		b.ReportMetric(float64(total)/float64(b.N)/(1<<20), "MB-alloc/msg")
+	})
+}
+
+func waitFor(b *testing.B, what string, cond func() bool) {
+	b.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); {
+		if time.Now().After(deadline) {
+			b.Fatalf("no %s within a minute", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -9,8 +9,13 @@
 // from an old connection (its in-memory store, its tokens) leaks into a new
 // one. What to send is the caller's business: Run calls a session function
 // for each live connection and cancels its context when the connection is
-// lost. Inbound messages are handed to a buffered channel without blocking
-// paho's goroutine.
+// lost.
+//
+// Inbound is bounded twice: a packet whose header announces more than
+// PacketLimit(MaxPayload) bytes drops the connection before its body is
+// read (guard.go), and a message is handed to a buffered channel that, when
+// full, makes paho stop reading, so that the broker holds what the hub has
+// not handled yet. Nothing is acknowledged before the consumer calls Ack.
 package mqttlink
 
 import (
@@ -66,12 +71,19 @@ type Options struct {
 	// together.
 	StartDelay time.Duration
 	// MaxPayload: inbound messages larger than this are handed over with
-	// Payload nil and Size set, so that their bytes are not kept. Default
-	// 128 KiB.
+	// Payload nil and Size set, so that their bytes are not kept; a packet
+	// over PacketLimit(MaxPayload) drops the connection from its header.
+	// Default 128 KiB.
 	MaxPayload int
-	// InboundDepth is the inbound channel's buffer; a message that finds it
-	// full is acknowledged and dropped (counted in Status), never waited
-	// for. Default 64.
+	// OnTooLarge is told when the link dropped the connection because the
+	// broker began a packet over the limit: for a topic other than the last
+	// one told, else at most once per 10 minutes (a retained one comes back
+	// at every reconnect). It runs on paho's reader goroutine: it may write
+	// a record, not wait on the network.
+	OnTooLarge func(TooLarge)
+	// InboundDepth is the inbound channel's buffer; when it is full paho
+	// stops reading until there is room (the broker keeps the rest).
+	// Default 64.
 	InboundDepth int
 	// Dial opens the TCP connection; default a net.Dialer. Benchmarks and
 	// tests wrap it.
@@ -90,24 +102,37 @@ const (
 
 // Message is one inbound publish. Call Ack once it has been handled: with a
 // persistent session the broker sends it again after a reconnect until then.
+// A consumer that could not handle it (its store failed) calls Retry
+// instead, which drops the connection: the broker sends the message again
+// on the next one, after the link's backoff.
 type Message struct {
 	Topic   string
 	Payload []byte // nil when Size > MaxPayload
 	Size    int
 	Ack     func()
+	Retry   func(why error)
 }
 
 // Status is the link's state for the status page.
 type Status struct {
-	Broker         string    `json:"broker"`
-	Connected      bool      `json:"connected"`
-	Since          time.Time `json:"since,omitzero"` // when the link last went up or down (down: since Run started)
-	LastError      string    `json:"last_error,omitempty"`
-	LastErrorAt    time.Time `json:"last_error_at,omitzero"`
-	Refused        bool      `json:"refused,omitempty"` // the last attempt was refused by the broker (credentials, ACL)
-	Attempts       uint64    `json:"attempts"`          // connection attempts since start
-	NextAttempt    time.Time `json:"next_attempt,omitzero"`
-	InboundDropped uint64    `json:"inbound_dropped,omitempty"` // inbound messages dropped because the handler was behind
+	Broker      string    `json:"broker"`
+	Connected   bool      `json:"connected"`
+	Since       time.Time `json:"since,omitzero"` // when the link last went up or down (down: since Run started)
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	Refused     bool      `json:"refused,omitempty"` // the last attempt was refused by the broker (credentials, ACL)
+	Attempts    uint64    `json:"attempts"`          // connection attempts since start
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	TooLarge    *TooLarge `json:"too_large,omitempty"` // the last packet over the limit, if any since start
+}
+
+// TooLarge is a connection dropped because of an oversized packet.
+type TooLarge struct {
+	Topic string    `json:"topic,omitempty"` // of a PUBLISH, when its header let it be read
+	Size  int       `json:"size"`            // the remaining length announced
+	Limit int       `json:"limit"`
+	At    time.Time `json:"at"`
+	Count uint64    `json:"count"` // connections dropped so since start
 }
 
 // Link is one broker connection, kept up by Run.
@@ -118,20 +143,23 @@ type Link struct {
 	clk     clock.Clock
 	log     *slog.Logger
 	inbound chan Message
-	dropped atomic.Uint64
 
 	mu      sync.Mutex
 	status  Status
 	lastLog time.Time
-	streak  int // failures since the last connection
+	// streak: failures since the last connection that lasted Backoff.Reset
+	// (a broker that drops every connection at once, e.g. for a retained
+	// oversized message, is one streak, logged as such).
+	streak int
+	short  bool      // the last connection lasted less than Backoff.Reset
+	upLog  time.Time // when "connected" was last logged at Info
+	// tooLargeAt, tooLargeTopic: when OnTooLarge was last called, and for
+	// which topic.
+	tooLargeAt    time.Time
+	tooLargeTopic string
+	// resetSession: the next connection starts a clean session (below).
+	resetSession bool
 }
-
-// ErrBadOptions: New was given options it cannot use.
-var ErrBadOptions = errors.New("mqttlink: invalid options")
-
-// ErrRefused: the broker refused the CONNECT (bad credentials, not
-// authorised, client id rejected). Status.LastError says which.
-var ErrRefused = errors.New("mqttlink: broker refused the connection")
 
 // New checks the options.
 func New(opts Options) (*Link, error) {
@@ -207,7 +235,10 @@ func (l *Link) Status() Status {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.status
-	s.InboundDropped = l.dropped.Load()
+	if s.TooLarge != nil {
+		tl := *s.TooLarge
+		s.TooLarge = &tl
+	}
 	return s
 }
 
@@ -292,6 +323,12 @@ func (l *Link) Run(ctx context.Context, session func(ctx context.Context, s *Ses
 		}
 		lasted := l.clk.Now().Sub(up)
 		delay = r.lost(lasted)
+		l.mu.Lock()
+		l.short = lasted < l.opts.Backoff.Reset
+		if !l.short {
+			l.streak = 0
+		}
+		l.mu.Unlock()
 		l.setConnected(false, l.clk.Now())
 		l.noteError(fmt.Errorf("connection lost: %v", s.why), delay, "lasted", lasted.Round(time.Millisecond))
 		s.c.Disconnect(0) // frees paho's goroutines; the connection is gone already
@@ -308,15 +345,32 @@ func (l *Link) connect(ctx context.Context) (*Session, error) {
 
 	s := &Session{lost: make(chan struct{})}
 	var connMu sync.Mutex
-	var conn net.Conn
-	s.conn = func() net.Conn { connMu.Lock(); defer connMu.Unlock(); return conn }
+	var conn *guardedConn
+	s.conn = func() net.Conn {
+		connMu.Lock()
+		defer connMu.Unlock()
+		if conn == nil {
+			return nil
+		}
+		return conn
+	}
 
 	o := mqtt.NewClientOptions()
 	o.AddBroker("tcp://" + l.addr) // the scheme only routes paho to our dialer
 	o.SetClientID(l.opts.ClientID)
 	o.SetUsername(l.opts.Username)
 	o.SetPassword(l.opts.Password)
-	o.SetCleanSession(!l.opts.PersistentSession)
+	l.mu.Lock()
+	// After a refused packet the broker would send the same one first on
+	// every reconnect of a persistent session (an unacknowledged QoS 1
+	// PUBLISH is resent): one clean session discards it, and with it what
+	// else was queued. Retained credentials and settings come back with
+	// the subscriptions; a queued command is lost (the cloud sees it
+	// unexecuted; it would have expired waiting anyway).
+	clean := !l.opts.PersistentSession || l.resetSession
+	l.resetSession = false
+	l.mu.Unlock()
+	o.SetCleanSession(clean)
 	o.SetAutoReconnect(false)
 	o.SetConnectRetry(false)
 	o.SetKeepAlive(l.opts.KeepAlive)
@@ -331,14 +385,22 @@ func (l *Link) connect(ctx context.Context) (*Session, error) {
 	if l.opts.StatusTopic != "" {
 		o.SetBinaryWill(l.opts.StatusTopic, l.opts.Offline, 1, true)
 	}
-	o.SetDefaultPublishHandler(l.onMessage)
+	o.SetDefaultPublishHandler(func(_ mqtt.Client, m mqtt.Message) {
+		connMu.Lock()
+		c := conn // the one paho read m from: it dials again only after a failed CONNECT
+		connMu.Unlock()
+		l.deliver(m, c)
+	})
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) { s.markLost(err) })
 	o.SetCustomOpenConnectionFn(func(*url.URL, mqtt.ClientOptions) (net.Conn, error) {
 		c, err := l.dial(ctx)
+		if err != nil {
+			return nil, err
+		}
 		connMu.Lock()
 		conn = c
 		connMu.Unlock()
-		return c, err
+		return c, nil
 	})
 	s.c = mqtt.NewClient(o)
 
@@ -400,7 +462,7 @@ var refusals = map[byte]string{
 
 // dial opens the TCP connection and, for TLS, completes the handshake
 // within ConnectTimeout.
-func (l *Link) dial(ctx context.Context) (net.Conn, error) {
+func (l *Link) dial(ctx context.Context) (*guardedConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, l.opts.ConnectTimeout)
 	defer cancel()
 	c, err := l.opts.Dial(dctx, "tcp", l.addr)
@@ -408,7 +470,7 @@ func (l *Link) dial(ctx context.Context) (net.Conn, error) {
 		return nil, err
 	}
 	if !l.useTLS {
-		return bufferedConn(c), nil
+		return l.guarded(c), nil
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if l.opts.TLS != nil {
@@ -423,34 +485,110 @@ func (l *Link) dial(ctx context.Context) (net.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("TLS handshake with %s: %w", l.addr, err)
 	}
-	return bufferedConn(tc), nil
+	return l.guarded(tc), nil
 }
 
-// readConn buffers reads: paho reads a packet a few bytes at a time (a
-// PUBACK costs it three read calls), which on a busy drain is most of the
-// link's system calls. Only paho's one reader goroutine reads.
-type readConn struct {
+// guardedConn is what paho reads from: the MQTT stream (inside TLS),
+// buffered (paho reads a packet a few bytes at a time: a PUBACK costs it
+// three read calls, most of the link's system calls on a busy drain) and
+// checked packet by packet by the frame guard. Only paho's one reader
+// goroutine reads.
+type guardedConn struct {
 	net.Conn
-	r *bufio.Reader
+	g       frameGuard
+	refused func(error)
+	once    sync.Once
+	closed  chan struct{}
+	why     atomic.Pointer[error] // set by drop: what Read reports after the close
 }
 
-func bufferedConn(c net.Conn) net.Conn { return &readConn{Conn: c, r: bufio.NewReaderSize(c, 16<<10)} }
+func (l *Link) guarded(c net.Conn) *guardedConn {
+	return &guardedConn{Conn: c, closed: make(chan struct{}), refused: l.refusedPacket,
+		g: frameGuard{r: bufio.NewReaderSize(c, 16<<10), limit: PacketLimit(l.opts.MaxPayload)}}
+}
 
-func (c *readConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *guardedConn) Read(p []byte) (int, error) {
+	n, err := c.g.Read(p)
+	if err != nil && (errors.Is(err, ErrTooLarge) || errors.Is(err, ErrMalformed)) {
+		// paho sees the error and drops the connection; closing it here
+		// as well leaves the broker nothing more to push at us.
+		c.refused(err)
+		c.Close()
+	}
+	if w := c.why.Load(); err != nil && w != nil {
+		err = *w // paho reports this as the reason the connection was lost
+	}
+	return n, err
+}
 
-// onMessage runs on paho's goroutine: it must not block.
-func (l *Link) onMessage(_ mqtt.Client, m mqtt.Message) {
-	msg := Message{Topic: m.Topic(), Size: len(m.Payload()), Ack: m.Ack}
+// drop closes the connection with a reason.
+func (c *guardedConn) drop(why error) {
+	c.why.CompareAndSwap(nil, &why)
+	c.Close()
+}
+
+func (c *guardedConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+// refusedPacket records a packet the guard refused: the next session
+// starts clean, and an oversized one goes in Status.TooLarge, the log and
+// OnTooLarge (these two rate-limited).
+func (l *Link) refusedPacket(err error) {
+	l.mu.Lock()
+	l.resetSession = true
+	l.mu.Unlock()
+	var tl *TooLargeError
+	if !errors.As(err, &tl) {
+		return // malformed: Run logs the lost connection, rate-limited
+	}
+	now := l.clk.Now()
+	l.mu.Lock()
+	n := uint64(1)
+	if l.status.TooLarge != nil {
+		n = l.status.TooLarge.Count + 1
+	}
+	rec := TooLarge{Topic: tl.Topic, Size: tl.Size, Limit: tl.Limit, At: now, Count: n}
+	l.status.TooLarge = &rec
+	report := n == 1 || rec.Topic != l.tooLargeTopic || now.Sub(l.tooLargeAt) >= logEvery
+	if report {
+		l.tooLargeAt, l.tooLargeTopic = now, rec.Topic
+	}
+	l.mu.Unlock()
+	if !report {
+		l.log.Debug("mqtt: dropped the connection", "broker", l.opts.Broker, "err", err, "times", n)
+		return
+	}
+	l.log.Warn("mqtt: dropped the connection", "broker", l.opts.Broker, "err", err, "times", n)
+	if l.opts.OnTooLarge != nil {
+		l.opts.OnTooLarge(rec)
+	}
+}
+
+// deliver runs on paho's goroutine and waits for room in Inbound. While it
+// waits paho reads nothing more, so TCP pushes back on the broker, which
+// keeps the rest: nothing is acknowledged before the consumer handled it
+// (a revocation must not be acknowledged and lost). PUBACKs for the hub's
+// own publishes wait too; the consumer never waits on the network, so the
+// wait is short, and a wait longer than the keepalive ends the connection.
+// If the connection closes first, the message stays unacknowledged and the
+// broker sends it again on the next one (persistent session).
+func (l *Link) deliver(m mqtt.Message, c *guardedConn) {
+	closed := c.closed
+	msg := Message{Topic: m.Topic(), Size: len(m.Payload()), Ack: m.Ack,
+		Retry: func(why error) { c.drop(fmt.Errorf("handing a message on %s back to the broker: %w", m.Topic(), why)) }}
 	if msg.Size <= l.opts.MaxPayload {
 		msg.Payload = m.Payload()
 	}
 	select {
-	case l.inbound <- msg:
+	case l.inbound <- msg: // room: delivered even if the connection is closing
+		return
 	default:
-		// Waiting here would stall every PUBACK on this connection (paho
-		// routes them through the same goroutine) and with it the outbox.
-		l.dropped.Add(1)
-		m.Ack()
+	}
+	select {
+	case l.inbound <- msg:
+	case <-closed:
 	}
 }
 
@@ -510,19 +648,23 @@ func (l *Link) sleep(ctx context.Context, d time.Duration) bool {
 func (l *Link) setConnected(up bool, at time.Time) {
 	l.mu.Lock()
 	l.status.Connected, l.status.Since = up, at
-	if up {
-		l.streak = 0
+	// After a short connection, "connected" is news once per logEvery.
+	info := up && (!l.short || at.Sub(l.upLog) >= logEvery)
+	if info {
+		l.upLog = at
 	}
 	l.mu.Unlock()
-	if up {
+	if info {
 		l.log.Info("mqtt: connected", "broker", l.opts.Broker, "client_id", l.opts.ClientID)
+	} else if up {
+		l.log.Debug("mqtt: connected", "broker", l.opts.Broker, "client_id", l.opts.ClientID)
 	}
 }
 
 // logEvery rate-limits failures in the log: the first of a streak is a
 // warning, the rest (the same broker still down, with a new port in every
-// message) at most one per logEvery; a broker down for a day must not write
-// a line per attempt to the SD card.
+// message, or dropping every connection at once) at most one per logEvery;
+// a broker down for a day must not write a line per attempt to the SD card.
 const logEvery = 10 * time.Minute
 
 func (l *Link) noteError(err error, retryIn time.Duration, args ...any) {
