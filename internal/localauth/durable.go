@@ -388,7 +388,14 @@ func (k *Keeper) mergeDurable(ran bool) error {
 		// First start here (or the first with this record) on an intact
 		// store: nothing was lost, no snapshot has arrived yet.
 	default:
+		// The loss is dated by the later of the floor and the wall clock: a
+		// grant issued after it cannot be in a list lost before it, and
+		// a date too late only refuses more. (A wall clock behind the true
+		// time, with no NTP yet, dates it too early: docs/security.md.)
 		k.revLost = k.tt.floor
+		if wall := k.clk.Now().Round(0).UTC(); wall.After(k.revLost) {
+			k.revLost = wall
+		}
 		reason := "store recovered"
 		if revErr != nil && !errors.Is(revErr, secstate.ErrNotFound) {
 			reason = fmt.Sprintf("record %s/%s unreadable: %v", k.sec.Path(), recRevocation, revErr)
@@ -422,8 +429,12 @@ func (k *Keeper) snapshot(fromStore, fromFile []byte) []byte {
 // revAfterLoss: the snapshot in force was issued after the revocation list
 // was lost, which ends the loss.
 func (k *Keeper) revAfterLoss(lost time.Time) bool {
-	return k.serial > 0 && !time.Unix(k.revIssued, 0).Before(lost.Truncate(time.Second))
+	return k.serial > 0 && issuedAfter(k.revIssued, lost)
 }
+
+// issuedAfter: an issue time (Unix seconds) after the loss. The second of
+// the loss itself does not count: a revocation issued in it may be lost.
+func issuedAfter(issued int64, lost time.Time) bool { return issued > lost.Unix() }
 
 func (k *Keeper) loadPINRecord() ([]pinEntry, error) {
 	b, err := k.sec.Load(recPINs)
@@ -468,5 +479,5 @@ func revLostRefuses(lost time.Time, role wire.Role, issued int64) bool {
 	if lost.IsZero() || role == wire.RoleOwner {
 		return false
 	}
-	return issued < lost.Unix()
+	return !issuedAfter(issued, lost)
 }

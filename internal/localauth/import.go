@@ -235,7 +235,7 @@ func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, 
 	// what was revoked since. It is still taken: it can only add
 	// revocations.
 	lost := k.revLost
-	if !lost.IsZero() && !time.Unix(r.IssuedAt, 0).Before(lost.Truncate(time.Second)) {
+	if !lost.IsZero() && issuedAfter(r.IssuedAt, lost) {
 		lost = time.Time{}
 	}
 	revGrants, revKeys := idSet(r.Grants), idSet(r.Keys)
