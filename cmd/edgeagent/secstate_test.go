@@ -91,7 +91,7 @@ func pinLogin(t *testing.T, url, fingerprint, user, pin string) (int, string) {
 	defer resp.Body.Close()
 	var e struct {
 		Error struct{ Code string } `json:"error"`
-		Code  string               `json:"code"`
+		Code  string                `json:"code"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&e)
 	return resp.StatusCode, e.Error.Code + e.Code
