@@ -327,8 +327,12 @@ func (k *Keeper) mergeDurable(ran bool) error {
 	}
 	filePINs, pinErr := k.loadPINRecord()
 	merged := mergePINs(storePINs, filePINs)
-	if pinErr != nil {
-		k.warn(fmt.Sprintf("PIN lockout record unreadable (%v): lockouts from before the last start may be forgotten", pinErr))
+	switch {
+	case pinErr != nil && recovered:
+		k.warn(fmt.Sprintf("PIN lockout record unreadable (%v) and the store recovered: lockouts from before the recovery are forgotten", pinErr))
+	case pinErr != nil:
+		// The store is whole and holds every lockout the record did.
+		k.log.Warn("localauth: PIN lockout record unreadable; rewritten from the store", "err", pinErr)
 	}
 	if !slices.EqualFunc(merged, storePINs, pinEntryEqual) {
 		err := k.st.Update(func(tx *bbolt.Tx) error {
