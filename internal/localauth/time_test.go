@@ -1,6 +1,7 @@
 package localauth
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,35 @@ func mustParse(t *testing.T, g []byte) *GrantInfo {
 		t.Fatal(err)
 	}
 	return info
+}
+
+// The status says in words whether time is trusted, why, and what a wall
+// clock away from the floor means.
+func TestTimeStatusWords(t *testing.T) {
+	floor := testStart.UTC()
+	for _, c := range []struct {
+		name string
+		s    TimeStatus
+		want []string
+	}{
+		{"ntp now", TimeStatus{Trusted: true, NTPSynced: true, AnchorSource: AnchorNTP, Floor: floor, Wall: floor},
+			[]string{"trusted: the system clock is NTP-synchronised"}},
+		{"ntp a while ago", TimeStatus{Trusted: true, AnchorSource: AnchorNTP, AnchorAge: 3 * time.Minute, Floor: floor, Wall: floor},
+			[]string{"trusted: NTP-synchronised 3m0s ago"}},
+		{"signed", TimeStatus{Trusted: true, AnchorSource: AnchorSigned, AnchorAge: time.Hour, Floor: floor, Wall: floor},
+			[]string{"trusted: confirmed by a signed timestamp from the cloud 1h0m0s ago"}},
+		{"anchor too old", TimeStatus{AnchorSource: AnchorNTP, AnchorAge: 30 * time.Hour, Bound: 24 * time.Hour, Floor: floor, Wall: floor},
+			[]string{"not trusted: last NTP-synchronised 30h0m0s ago, longer than the 24h0m0s allowed", "guest keys that require trusted time are refused"}},
+		{"nothing since start", TimeStatus{AnchorAge: -1, Floor: floor, Wall: floor.Add(2 * time.Hour)},
+			[]string{"not trusted: no NTP synchronisation or signed time since the hub started", "refused", "2h0m0s ahead of the trusted floor: it may end keys early, never late"}},
+		{"wall behind", TimeStatus{AnchorAge: -1, Floor: floor, Wall: floor.AddDate(-1, 0, 0)},
+			[]string{"behind the trusted floor and is not believed"}},
+	} {
+		got := c.s.explain()
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", c.name, got, w)
+			}
+		}
+	}
 }
