@@ -27,6 +27,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -96,7 +97,12 @@ func startLANSite(t *testing.T) *lanSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
+	dir := t.TempDir()
+	st, _, err := store.Open(filepath.Join(dir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := secstate.Open(filepath.Join(dir, "security"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +112,7 @@ func startLANSite(t *testing.T) *lanSite {
 		t.Fatal(err)
 	}
 	s.keeper, err = localauth.New(localauth.Options{
-		Site: "home", Store: st, Authorities: []crypto.PublicKey{s.auth.Public()},
+		Site: "home", Store: st, SecState: sec, Authorities: []crypto.PublicKey{s.auth.Public()},
 		NTPSynced: func() bool { return true },
 		PIN:       localauth.PINPolicy{Attempts: 3, Lockout: 5 * time.Minute},
 	})
@@ -124,7 +130,7 @@ func startLANSite(t *testing.T) *lanSite {
 	if _, err := s.keeper.Import(g); err != nil {
 		t.Fatal(err)
 	}
-	lan, err := localapi.NewLAN(localapi.LANOptions{Hub: hub, Store: st, Keeper: s.keeper, Site: "home", Cloud: s.cloudStatus, Listen: "127.0.0.1:0"})
+	lan, err := localapi.NewLAN(localapi.LANOptions{Hub: hub, Store: st, SecState: sec, Keeper: s.keeper, Site: "home", Cloud: s.cloudStatus, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

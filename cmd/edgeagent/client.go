@@ -118,11 +118,15 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	fmt.Fprintf(tw, "hub id\t%s\n", au.HubID)
 	fmt.Fprintf(tw, "credentials\t%d/%d grants, %d revoked grants, %d revoked keys, snapshot serial %d, %d authorities pinned\n",
 		au.Grants, au.MaxGrants, au.RevokedGrants, au.RevokedKeys, au.SnapshotSerial, len(au.Authorities))
-	trust := "NOT trusted (no recent anchor: requires_trusted_time grants are refused)"
-	if au.Time.Trusted {
-		trust = "trusted (" + au.Time.AnchorSource + ")"
+	if !au.RevocationsLost.IsZero() {
+		fmt.Fprintf(tw, "revocations\tLOST since %s\n", au.RevocationsLost.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(tw, "time\tfloor %s, %s\n", au.Time.Floor.UTC().Format(time.RFC3339), trust)
+	for _, w := range au.Warnings {
+		fmt.Fprintf(tw, "WARNING\t%s\n", w)
+	}
+	fmt.Fprintf(tw, "time\t%s\n", au.Time.Why)
+	fmt.Fprintf(tw, "clocks\ttrusted floor %s, system clock %s\n", au.Time.Floor.UTC().Format(time.RFC3339), au.Time.Wall.UTC().Format(time.RFC3339))
+	fmt.Fprintf(tw, "security state\t%s\n", au.SecState)
 	return tw.Flush()
 }
 

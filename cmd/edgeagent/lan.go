@@ -20,7 +20,7 @@ func (a *agent) lanService() (service, error) {
 		return nil, nil
 	}
 	lan, err := localapi.NewLAN(localapi.LANOptions{
-		Hub: a.hub, Store: a.store, Keeper: a.keeper, Site: a.cfg.Site,
+		Hub: a.hub, Store: a.store, SecState: a.sec, Keeper: a.keeper, Site: a.cfg.Site,
 		// nil without a cloud link: "no cloud link configured", no banner.
 		Cloud:  a.cloud,
 		Listen: c.Listen, Hostnames: c.Hostnames,

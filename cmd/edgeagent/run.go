@@ -22,6 +22,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/sdnotify"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -135,6 +136,7 @@ type agent struct {
 	started     time.Time
 	hub         *devices.Hub
 	store       *store.Store
+	sec         *secstate.Dir // the security state that outlives the store
 	keeper      *localauth.Keeper
 	authorities []crypto.PublicKey // pinned: what the cloud's messages must be signed by
 	admin       *localapi.Admin
@@ -185,7 +187,15 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	}
 	hub.Start(st, saved)
 
-	authOpts.Store = st
+	// Principle 7: what must never go backwards is also kept apart from the
+	// store file, so that a recovered store does not reopen revoked keys.
+	sec, err := secstate.Open(cfg.SecStatePath())
+	if err != nil {
+		hub.Shutdown()
+		return fmt.Errorf("security state: %w", err)
+	}
+	a.sec = sec
+	authOpts.Store, authOpts.SecState = st, sec
 	authOpts.Log = log.With("part", "localauth")
 	keeper, err := localauth.New(authOpts)
 	if err != nil {

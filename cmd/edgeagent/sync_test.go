@@ -287,7 +287,9 @@ func TestSyncKill9RoundsLoseNothing(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			for k := next; ; k++ {
+			// At most what answered holds: a fast round must not block on
+			// a full channel that is read only after done.
+			for k := next; k < next+cap(answered); k++ {
 				// A fresh value each time: each answer is one event.
 				txt := strconv.FormatFloat(5+float64(k)/1000, 'f', 3, 64)
 				v, _ := strconv.ParseFloat(txt, 64)

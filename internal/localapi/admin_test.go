@@ -19,6 +19,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -62,7 +63,11 @@ func serve(t *testing.T, pin func(string) (gpio.PinIO, error)) (*AdminClient, *s
 		t.Fatal(err)
 	}
 	hub.Start(st, nil)
-	keeper, err := localauth.New(localauth.Options{Site: "t", Store: st})
+	sec, err := secstate.Open(filepath.Join(dir, "security"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keeper, err := localauth.New(localauth.Options{Site: "t", Store: st, SecState: sec})
 	if err != nil {
 		t.Fatal(err)
 	}

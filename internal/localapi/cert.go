@@ -9,9 +9,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -21,16 +23,22 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
-// The LAN certificate lives in its own bucket of the store: made once, on
-// the first start with a LAN address, and kept, because its fingerprint is
-// what residents' phones and scripts pin. It is never renewed by itself.
+// The LAN certificate is made once, on the first start with a LAN address,
+// and kept, because its fingerprint is what residents' phones and scripts
+// pin. It is never renewed by itself. It lives in the security-state
+// directory (record "lancert": package secstate), not in the store, so that
+// a store recovered empty after a power cut does not change it. Hubs that
+// kept it in the store's lan_cert bucket have it moved on their next start.
+const recCert = "lancert" // DER length (4 bytes) ‖ X.509 DER ‖ PKCS#8 DER (ECDSA P-256)
+
 var (
-	bucketCert = []byte("lan_cert")
-	keyCertDER = []byte("cert") // X.509 DER
-	keyCertKey = []byte("key")  // PKCS#8 DER, ECDSA P-256
+	bucketCert = []byte("lan_cert") // before the record: read once to move it
+	keyCertDER = []byte("cert")     // X.509 DER
+	keyCertKey = []byte("key")      // PKCS#8 DER, ECDSA P-256
 )
 
 // Validity: from 2000 to 9999-12-31, RFC 5280's "no well-defined
@@ -78,39 +86,72 @@ func ParseFingerprint(s string) (Fingerprint, error) {
 	return f, nil
 }
 
-// loadCert returns the LAN certificate kept in st, making it first if
-// there is none, for dnsNames and ips.
-func loadCert(st *store.Store, dnsNames []string, ips []net.IP) (tls.Certificate, Fingerprint, error) {
-	// Made before the transaction: Update may run its function twice, and
-	// the function must depend on tx only.
-	fresh, freshKey, err := makeCert(dnsNames, ips)
-	if err != nil {
-		return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: making the LAN certificate: %w", err)
-	}
+// loadCert returns the LAN certificate kept in sec, moving it there from
+// st if an older version kept it in the store, and making it first if
+// there is none, for dnsNames and ips. A damaged record with no copy in the
+// store means a new certificate: logged, because phones must pin it anew.
+func loadCert(sec *secstate.Dir, st *store.Store, dnsNames []string, ips []net.IP, log *slog.Logger) (tls.Certificate, Fingerprint, error) {
+	rec, err := sec.Load(recCert)
 	var der, keyDER []byte
-	err = st.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketCert)
-		if err != nil {
-			return err
+	if err == nil {
+		if der, keyDER, err = splitCertRecord(rec); err != nil {
+			err = fmt.Errorf("%w: %v", secstate.ErrDamaged, err)
 		}
-		der, keyDER = bytes.Clone(b.Get(keyCertDER)), bytes.Clone(b.Get(keyCertKey))
-		if der != nil && keyDER != nil {
-			return nil
-		}
-		der, keyDER = fresh, freshKey
-		if err := b.Put(keyCertDER, der); err != nil {
-			return err
-		}
-		return b.Put(keyCertKey, keyDER)
-	})
-	if err != nil {
+	}
+	if err != nil && !errors.Is(err, secstate.ErrNotFound) && !errors.Is(err, secstate.ErrDamaged) {
 		return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: LAN certificate: %w", err)
+	}
+	damaged := errors.Is(err, secstate.ErrDamaged)
+	var old []byte // the store's copy, to move
+	if err := st.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bucketCert); b != nil && b.Get(keyCertDER) != nil && b.Get(keyCertKey) != nil {
+			old = certRecord(b.Get(keyCertDER), b.Get(keyCertKey))
+		}
+		return nil
+	}); err != nil {
+		return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: LAN certificate: %w", err)
+	}
+	if der == nil {
+		switch {
+		case old != nil:
+			der, keyDER, _ = splitCertRecord(old)
+		case damaged:
+			log.Error("localapi: the LAN certificate record is unreadable and the store holds no copy: making a new one; phones and scripts must pin its fingerprint", "err", err, "dir", sec.Path())
+			fallthrough
+		default:
+			if der, keyDER, err = makeCert(dnsNames, ips); err != nil {
+				return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: making the LAN certificate: %w", err)
+			}
+		}
+		if err := sec.Save(recCert, certRecord(der, keyDER)); err != nil {
+			return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: saving the LAN certificate: %w", err)
+		}
+	}
+	if old != nil {
+		// One source of truth: the record.
+		if err := st.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(bucketCert) }); err != nil {
+			return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: removing the store's copy of the LAN certificate: %w", err)
+		}
 	}
 	cert, err := parseCert(der, keyDER)
 	if err != nil {
-		return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: the stored LAN certificate is unusable (delete bucket %q to make a new one; phones must then pin the new fingerprint): %w", bucketCert, err)
+		return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: the LAN certificate in %s is unusable (delete %s.0 and %s.1 there to make a new one; phones must then pin the new fingerprint): %w", sec.Path(), recCert, recCert, err)
 	}
 	return cert, sha256.Sum256(der), nil
+}
+
+func certRecord(der, keyDER []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(der)))
+	b = append(b, der...)
+	return append(b, keyDER...)
+}
+
+func splitCertRecord(b []byte) (der, keyDER []byte, err error) {
+	if len(b) < 4 || uint64(binary.BigEndian.Uint32(b)) > uint64(len(b)-4) {
+		return nil, nil, fmt.Errorf("LAN certificate record of %d bytes: bad length", len(b))
+	}
+	n := 4 + int(binary.BigEndian.Uint32(b))
+	return bytes.Clone(b[4:n]), bytes.Clone(b[n:]), nil
 }
 
 func makeCert(dnsNames []string, ips []net.IP) (der, keyDER []byte, err error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -32,10 +33,13 @@ type CloudStatus struct {
 // LANOptions configure the residents' LAN API. Zero values get the
 // defaults documented on each field.
 type LANOptions struct {
-	Hub    *devices.Hub      // required
-	Store  *store.Store      // required: sessions and the certificate
-	Keeper *localauth.Keeper // required: every login and action is decided there
-	Site   string
+	Hub   *devices.Hub // required
+	Store *store.Store // required: sessions (and a certificate kept there before SecState)
+	// SecState is the security-state directory (config.SecStatePath): the
+	// certificate lives there, so that a recovered store keeps it. Required.
+	SecState *secstate.Dir
+	Keeper   *localauth.Keeper // required: every login and action is decided there
+	Site     string
 	// Cloud reports the cloud link for the banner; nil means no cloud link
 	// is configured (no banner).
 	Cloud func() CloudStatus
@@ -89,8 +93,8 @@ type LAN struct {
 // NewLAN loads (or, on first start, makes) the certificate and the
 // sessions kept in the store.
 func NewLAN(opts LANOptions) (*LAN, error) {
-	if opts.Hub == nil || opts.Store == nil || opts.Keeper == nil {
-		return nil, errors.New("localapi: LAN needs a hub, a store and a keeper")
+	if opts.Hub == nil || opts.Store == nil || opts.Keeper == nil || opts.SecState == nil {
+		return nil, errors.New("localapi: LAN needs a hub, a store, a keeper and a security-state directory")
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 12 * time.Hour
@@ -113,7 +117,7 @@ func NewLAN(opts LANOptions) (*LAN, error) {
 	l := &LAN{opts: opts, hub: opts.Hub, keeper: opts.Keeper, st: opts.Store, log: opts.Log, clk: opts.Clock}
 	names, ips := certNames(opts.Listen, opts.Hostnames)
 	var err error
-	if l.cert, l.fp, err = loadCert(opts.Store, names, ips); err != nil {
+	if l.cert, l.fp, err = loadCert(opts.SecState, opts.Store, names, ips, l.log); err != nil {
 		return nil, err
 	}
 	if l.sessions, err = newSessions(opts.Store, opts.Clock, opts.SessionTTL, opts.MaxSessions); err != nil {

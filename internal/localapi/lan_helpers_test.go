@@ -20,6 +20,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -67,6 +68,7 @@ type lanEnv struct {
 	clk       *clocktest.Fake
 	hub       *devices.Hub
 	st        *store.Store
+	sec       *secstate.Dir
 	keeper    *localauth.Keeper
 	lan       *LAN
 	url       string
@@ -95,7 +97,11 @@ func newLANEnv(t testing.TB, o lanEnvOptions) *lanEnv {
 	if e.hub, err = devices.New(cfg, devices.Options{Clock: e.clk, Pin: sim.Pin, Thermometer: sim.Thermometer}); err != nil {
 		t.Fatal(err)
 	}
-	if e.st, _, err = store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{Now: e.clk.Now}); err != nil {
+	dir := t.TempDir()
+	if e.st, _, err = store.Open(filepath.Join(dir, "state.db"), store.Options{Now: e.clk.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if e.sec, err = secstate.Open(filepath.Join(dir, "security")); err != nil {
 		t.Fatal(err)
 	}
 	e.hub.Start(e.st, nil)
@@ -103,7 +109,7 @@ func newLANEnv(t testing.TB, o lanEnvOptions) *lanEnv {
 		t.Fatal(err)
 	}
 	ko := localauth.Options{
-		Site: lanSite, Store: e.st, Clock: e.clk,
+		Site: lanSite, Store: e.st, SecState: e.sec, Clock: e.clk,
 		Authorities: []crypto.PublicKey{e.authority.Public()},
 		NTPSynced:   func() bool { return true },
 		PIN:         localauth.PINPolicy{Attempts: 3, Lockout: time.Minute},
@@ -115,7 +121,7 @@ func newLANEnv(t testing.TB, o lanEnvOptions) *lanEnv {
 		t.Fatal(err)
 	}
 	lo := LANOptions{
-		Hub: e.hub, Store: e.st, Keeper: e.keeper, Site: lanSite, Listen: "127.0.0.1:0",
+		Hub: e.hub, Store: e.st, SecState: e.sec, Keeper: e.keeper, Site: lanSite, Listen: "127.0.0.1:0",
 		Clock: e.clk, RequestsPerSecond: 1000, LoginsPerMinute: 1000,
 	}
 	if o.cloud {

@@ -548,7 +548,7 @@ func TestLANCertificate(t *testing.T) {
 		t.Error(err)
 	}
 	fp := e.lan.Fingerprint()
-	again, err := NewLAN(LANOptions{Hub: e.hub, Store: e.st, Keeper: e.keeper})
+	again, err := NewLAN(LANOptions{Hub: e.hub, Store: e.st, SecState: e.sec, Keeper: e.keeper})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ var (
 	bucketPIN        = []byte("auth_pin")         // user name → pinRecord
 	bucketAudit      = []byte("auth_audit")       // big-endian seq → SHA-256 of entry ‖ entry
 
-	keyHubKey      = []byte("hub_key")      // Ed25519 seed, 32 bytes
+	keyHubKey      = []byte("hub_key")      // Ed25519 seed: only read to move it to the hubkey record (durable.go)
 	keyFloor       = []byte("floor")        // trusted-time floor, Unix ns
 	keyAnchor      = []byte("anchor")       // last time anchor: Unix ns ‖ source
 	keySnapshot    = []byte("snapshot")     // the signed revocation snapshot in force

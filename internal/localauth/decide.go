@@ -3,6 +3,7 @@ package localauth
 import (
 	"bytes"
 	"crypto"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -47,9 +48,11 @@ type Decision struct {
 //     bad_signature, missing_delegator, chain_mismatch,
 //     delegator_not_owner, delegation_too_wide, delegation_too_deep)
 //  3. site (wrong_site)
-//  4. revocation (revoked, delegator_revoked, superseded)
+//  4. revocation (revoked, delegator_revoked, superseded,
+//     revocations_unknown)
 //  5. validity against trusted time (expired, not_yet_valid,
-//     untrusted_time)
+//     untrusted_time): expiry against the later of the floor and the wall
+//     clock, not-before against the floor (validity)
 //  6. role, device and action (device_not_allowed, action_not_allowed)
 //  7. schedule in the site's time zone (outside_schedule)
 //  8. holder proof (bad_proof)
@@ -174,6 +177,7 @@ func (k *Keeper) evaluate(req Request, proof *wire.Proof, proofMsg *wire.Signed,
 	k.tt.observe(time.Unix(c.authorityGrant().IssuedAt, 0))
 	floor := k.tt.floor
 	trusted := k.tt.status(k.opts.TrustedTimeBound).Trusted
+	revLost := k.revLost
 
 	// 4. revocation
 	_, leafRevoked := k.revGrants[d.GrantID]
@@ -203,25 +207,27 @@ func (k *Keeper) evaluate(req Request, proof *wire.Proof, proofMsg *wire.Signed,
 	if superseded {
 		return ReasonSuperseded
 	}
+	for _, g := range c.grants() {
+		if revLostRefuses(revLost, g.Role, g.IssuedAt) {
+			return ReasonRevocationsUnknown
+		}
+	}
 
-	// 5. validity against trusted time
-	now := floor.Unix()
-	needTrusted := false
+	// 5. validity against trusted time, every grant of the chain: expired
+	// before not yet valid before untrusted time. Owners and residents
+	// without requires_trusted_time need no recent anchor: availability
+	// first.
+	wall := k.clk.Now()
+	var reasons []Reason
 	for _, g := range c.grants() {
-		if g.NotAfter != 0 && now >= g.NotAfter {
-			return ReasonExpired
+		if r := validity(g.NotBefore, g.NotAfter, g.RequiresTrustedTime, floor, wall, trusted); r != "" {
+			reasons = append(reasons, r)
 		}
 	}
-	for _, g := range c.grants() {
-		if now < g.NotBefore {
-			return ReasonNotYetValid
+	for _, r := range []Reason{ReasonExpired, ReasonNotYetValid, ReasonUntrustedTime} {
+		if slices.Contains(reasons, r) {
+			return r
 		}
-		needTrusted = needTrusted || g.RequiresTrustedTime
-	}
-	// Owners and residents without the flag are judged against the floor
-	// only: availability first. The flag asks for more: a recent anchor.
-	if needTrusted && !trusted {
-		return ReasonUntrustedTime
 	}
 
 	// 6. role, device and action. Roles were checked with the chain (a

@@ -14,7 +14,10 @@
 //     docs/protocol.md and records each decision durably before the caller
 //     moves an actuator.
 //
-// Its state lives in the agent's store, in buckets prefixed "auth_".
+// Its state lives in the agent's store, in buckets prefixed "auth_", and
+// what must never go backwards (hub key, revocation snapshot, time floor,
+// PIN lockouts) also in records of the security-state directory (package
+// secstate: durable.go), so that a recovered store reopens nothing.
 // Decisions never wait on the network.
 package localauth
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -41,8 +42,12 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer st.Close()
+	sec, err := secstate.Open(filepath.Join(dir, "security"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	hub, err := localauth.New(localauth.Options{
-		Site: "home-1", Authorities: []crypto.PublicKey{authority.Public()}, Store: st,
+		Site: "home-1", Authorities: []crypto.PublicKey{authority.Public()}, Store: st, SecState: sec,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -82,7 +87,8 @@ func ExampleVerifyAudit() {
 	defer os.RemoveAll(dir)
 	st, _, _ := store.Open(filepath.Join(dir, "state.db"), store.Options{})
 	defer st.Close()
-	hub, _ := localauth.New(localauth.Options{Site: "home-1", Store: st})
+	sec, _ := secstate.Open(filepath.Join(dir, "security"))
+	hub, _ := localauth.New(localauth.Options{Site: "home-1", Store: st, SecState: sec})
 	defer hub.Close()
 
 	res, err := hub.Import([]byte("not a credential")) // refused, and audited

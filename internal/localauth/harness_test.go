@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -29,6 +30,10 @@ func mustLocation(name string) *time.Location {
 
 var testStart = time.Date(2026, 3, 2, 10, 0, 0, 0, amsterdam)
 
+// testBuildTime stands for the binary's build time, well before testStart:
+// tests set the clock back by up to a year.
+var testBuildTime = testStart.AddDate(-2, 0, 0)
+
 // cheapPIN keeps argon2 fast in tests; the default parameters are measured
 // by BenchmarkCheckPIN.
 var cheapPIN = PINParams{Time: 1, MemoryKiB: 64, Threads: 1}
@@ -43,6 +48,7 @@ type harness struct {
 	authority crypto.Signer
 	mods      []func(*Options)
 	st        *store.Store
+	sec       *secstate.Dir // beside the store file; kept across reopen, as on a hub
 	k         *Keeper
 	// skipAuditCheck turns off the chain check at cleanup, for tests that
 	// break the chain on purpose.
@@ -59,6 +65,9 @@ func newHarness(t testing.TB, mods ...func(*Options)) *harness {
 	}
 	h.ntp.Store(true)
 	var err error
+	if h.sec, err = secstate.Open(filepath.Join(filepath.Dir(h.path), "security")); err != nil {
+		t.Fatal(err)
+	}
 	if h.authority, err = wire.GenerateKey(wire.Ed25519); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +92,8 @@ func (h *harness) options() Options {
 		Location:    amsterdam,
 		Authorities: []crypto.PublicKey{h.authority.Public()},
 		Store:       h.st,
+		SecState:    h.sec,
+		BuildTime:   testBuildTime,
 		Clock:       h.clk,
 		NTPSynced:   h.ntp.Load,
 	}

@@ -53,6 +53,7 @@ func (k *Keeper) Import(b []byte) (ImportResult, error) {
 	var res ImportResult
 	var detail string
 	var apply func(tx *bbolt.Tx) error // the writes of an accepted import
+	var durable func() error           // then the security-state record, before success is answered
 	var after func()                   // memory changes once they are durable
 	typ, err := wire.PeekType(b, wire.MaxRevocationSize)
 	switch {
@@ -63,7 +64,7 @@ func (k *Keeper) Import(b []byte) (ImportResult, error) {
 		res.Reason, detail, apply, after = k.importGrant(b, &res)
 	case typ == wire.TypeRevocation:
 		res.Kind = ImportRevocation
-		res.Reason, detail, apply, after = k.importRevocation(b, &res)
+		res.Reason, detail, apply, durable, after = k.importRevocation(b, &res)
 	default:
 		res.Reason, detail = ReasonUnknownType, fmt.Sprintf("message type %q", typ)
 	}
@@ -103,6 +104,17 @@ func (k *Keeper) Import(b []byte) (ImportResult, error) {
 		return res, err
 	}
 	res.AuditSeq = seq
+	if durable != nil {
+		// Committed to the store but not to the record that outlives it:
+		// not acknowledged, and memory stays as it was, so that the
+		// sender's retry is taken again rather than refused as a stale
+		// serial. (A restart before the retry copies the store's snapshot
+		// to the record: mergeDurable.)
+		if err := durable(); err != nil {
+			res.Accepted = false
+			return res, err
+		}
+	}
 	if after != nil {
 		k.mu.Lock()
 		after()
@@ -195,17 +207,17 @@ func deleteGrant(tx *bbolt.Tx, id wire.ID) error {
 	return tx.Bucket(bucketGrantIndex).Delete(id[:])
 }
 
-func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, func(*bbolt.Tx) error, func()) {
+func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, func(*bbolt.Tx) error, func() error, func()) {
 	r, msg, err := wire.ParseRevocation(b)
 	if err != nil {
-		return ReasonMalformed, err.Error(), nil, nil
+		return ReasonMalformed, err.Error(), nil, nil, nil
 	}
 	res.Serial = r.Serial
 	if reason := k.verifyAuthority(msg); reason != "" {
-		return reason, fmt.Sprintf("signed by %s", msg.KeyID), nil, nil
+		return reason, fmt.Sprintf("signed by %s", msg.KeyID), nil, nil, nil
 	}
 	if r.Site != k.opts.Site {
-		return ReasonWrongSite, fmt.Sprintf("for site %q", r.Site), nil, nil
+		return ReasonWrongSite, fmt.Sprintf("for site %q", r.Site), nil, nil, nil
 	}
 
 	k.mu.Lock()
@@ -213,10 +225,18 @@ func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, 
 	k.advanceLocked()
 	k.tt.observe(time.Unix(r.IssuedAt, 0))
 	if r.Serial <= k.serial {
-		return ReasonStaleSerial, fmt.Sprintf("serial %d, holding %d", r.Serial, k.serial), nil, nil
+		return ReasonStaleSerial, fmt.Sprintf("serial %d, holding %d", r.Serial, k.serial), nil, nil, nil
 	}
 	if n := len(r.Grants) + len(r.Keys); n > k.opts.MaxRevoked {
-		return ReasonFull, fmt.Sprintf("%d revoked ids, at most %d", n, k.opts.MaxRevoked), nil, nil
+		return ReasonFull, fmt.Sprintf("%d revoked ids, at most %d", n, k.opts.MaxRevoked), nil, nil, nil
+	}
+	// A lost revocation list is found again only by a snapshot issued after
+	// the loss: an older one (a replayed retained message) may not name
+	// what was revoked since. It is still taken: it can only add
+	// revocations.
+	lost := k.revLost
+	if !lost.IsZero() && issuedAfter(r.IssuedAt, lost) {
+		lost = time.Time{}
 	}
 	revGrants, revKeys := idSet(r.Grants), idSet(r.Keys)
 	var drop []*grantEntry
@@ -236,11 +256,13 @@ func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, 
 		}
 		return tx.Bucket(bucketMeta).Put(keySnapshot, raw)
 	}
+	durable := func() error { return k.saveRevocation(raw, lost) }
 	after := func() {
-		k.revGrants, k.revKeys, k.serial = revGrants, revKeys, r.Serial
+		k.revGrants, k.revKeys, k.serial, k.revIssued = revGrants, revKeys, r.Serial, r.IssuedAt
+		k.revLost = lost
 		for _, g := range drop {
 			k.removeGrant(g)
 		}
 	}
-	return ReasonAccepted, "", apply, after
+	return ReasonAccepted, "", apply, durable, after
 }

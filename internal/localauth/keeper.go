@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -25,8 +25,16 @@ type Options struct {
 	Location    *time.Location     // the site's time zone, for schedules; default UTC
 	Authorities []crypto.PublicKey // pinned authority keys; grants signed by others are refused
 	Store       *store.Store       // required
-	Clock       clock.Clock        // default clock.Real{}
-	Log         *slog.Logger       // default: silent
+	// SecState is the directory of the security state kept apart from the
+	// store (config.SecStatePath): hub key, revocation snapshot, time floor,
+	// PIN lockouts. Required: without it a recovered store would reopen
+	// revoked keys.
+	SecState *secstate.Dir
+	// BuildTime: the trusted-time floor never starts below it; default
+	// BuildTime() (the binary's).
+	BuildTime time.Time
+	Clock     clock.Clock  // default clock.Real{}
+	Log       *slog.Logger // default: silent
 
 	MaxGrants            int // imported grants; default 10 000
 	MaxRevoked           int // grant ids + key ids in one snapshot; default 10 000
@@ -67,8 +75,14 @@ func (o *Options) setDefaults() error {
 	if o.Store == nil {
 		return fmt.Errorf("%w: no store", ErrBadSpec)
 	}
+	if o.SecState == nil {
+		return fmt.Errorf("%w: no security-state directory", ErrBadSpec)
+	}
 	if o.Site == "" {
 		return fmt.Errorf("%w: no site id", ErrBadSpec)
+	}
+	if o.BuildTime.IsZero() {
+		o.BuildTime = BuildTime()
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -124,6 +138,7 @@ func (o *Options) setDefaults() error {
 type Keeper struct {
 	opts        Options
 	st          *store.Store
+	sec         *secstate.Dir
 	clk         clock.Clock
 	log         *slog.Logger
 	authorities map[wire.ID]*wire.Verifier
@@ -141,7 +156,13 @@ type Keeper struct {
 	revGrants map[wire.ID]struct{}
 	revKeys   map[wire.ID]struct{}
 	serial    uint64
-	nonces    map[nonceKey]*nonceEntry
+	revIssued int64 // the snapshot's issued-at, Unix s
+	// revLost is the trusted time at which the revocation list was found
+	// lost (store recovered, its record unreadable); zero when it is known.
+	// See revLostRefuses.
+	revLost  time.Time
+	warnings []string // problems found at start that a person must act on
+	nonces   map[nonceKey]*nonceEntry
 	// staleNonces are expired nonces still in the store, deleted with the
 	// next decision's commit (a challenge writes nothing).
 	staleNonces []nonceKey
@@ -155,7 +176,7 @@ func New(opts Options) (*Keeper, error) {
 		return nil, err
 	}
 	k := &Keeper{
-		opts: opts, st: opts.Store, clk: opts.Clock, log: opts.Log,
+		opts: opts, st: opts.Store, sec: opts.SecState, clk: opts.Clock, log: opts.Log,
 		authorities: make(map[wire.ID]*wire.Verifier),
 		grants:      make(map[wire.ID]*grantEntry),
 		byName:      make(map[string][]*grantEntry),
@@ -177,28 +198,29 @@ func New(opts Options) (*Keeper, error) {
 		k.log.Warn("localauth: no authority keys pinned; every grant will be refused")
 	}
 
-	seed := make([]byte, ed25519.SeedSize)
-	if _, err := rand.Read(seed); err != nil {
-		return nil, err
-	}
 	err := k.st.Update(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		meta := tx.Bucket(bucketMeta)
-		if meta.Get(keyHubKey) == nil {
-			return meta.Put(keyHubKey, seed)
-		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("localauth: initialising the store: %w", err)
 	}
+	seed, ran, err := k.loadHubKey()
+	if err != nil {
+		return nil, fmt.Errorf("localauth: hub key: %w", err)
+	}
+	k.hubKey = ed25519.NewKeyFromSeed(seed)
+	k.hubID, _ = wire.KeyIDOf(k.hubKey.Public())
 	k.tt.floor = time.Unix(0, 0).UTC()
 	if err := k.st.View(k.load); err != nil {
 		return nil, fmt.Errorf("localauth: loading: %w", err)
+	}
+	if err := k.mergeDurable(ran); err != nil {
+		return nil, fmt.Errorf("localauth: loading %s: %w", k.sec.Path(), err)
 	}
 	k.mu.Lock()
 	k.advanceLocked()
@@ -219,13 +241,6 @@ func New(opts Options) (*Keeper, error) {
 // grants.
 func (k *Keeper) load(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
-	seed := meta.Get(keyHubKey)
-	if len(seed) != ed25519.SeedSize {
-		return fmt.Errorf("hub key: %w", errBadRecord)
-	}
-	k.hubKey = ed25519.NewKeyFromSeed(seed)
-	k.hubID, _ = wire.KeyIDOf(k.hubKey.Public())
-
 	if b := meta.Get(keyFloor); b != nil {
 		if t, _, err := parseTimeRecord(b); err == nil {
 			k.tt.raise(t)
@@ -319,7 +334,7 @@ func (k *Keeper) removeGrant(g *grantEntry) {
 
 func (k *Keeper) setRevocations(r *wire.RevocationSnapshot) {
 	k.revGrants, k.revKeys = idSet(r.Grants), idSet(r.Keys)
-	k.serial = r.Serial
+	k.serial, k.revIssued = r.Serial, r.IssuedAt
 }
 
 func idSet(ids [][]byte) map[wire.ID]struct{} {
@@ -361,6 +376,10 @@ func (k *Keeper) persistTime() error {
 	k.advanceLocked()
 	tt := k.tt
 	k.mu.Unlock()
+	// The record first: it is what survives a lost store.
+	if err := k.sec.Save(recTime, timeFileRecord(tt)); err != nil {
+		return fmt.Errorf("localauth: saving the time floor: %w", err)
+	}
 	return k.st.Update(func(tx *bbolt.Tx) error { return putTime(tx, tt) })
 }
 
@@ -409,6 +428,14 @@ type Status struct {
 	SnapshotSerial    uint64     `json:"snapshot_serial"`
 	PendingChallenges int        `json:"pending_challenges"`
 	Time              TimeStatus `json:"time"`
+	SecState          string     `json:"secstate"` // the security-state directory
+	// RevocationsLost is when the revocation list was found lost (a store
+	// recovery with its record unreadable); zero when it is known. Until a
+	// snapshot issued after it arrives, only owner grants and grants issued
+	// after it open anything.
+	RevocationsLost time.Time `json:"revocations_lost,omitzero"`
+	// Warnings are problems a person must act on, in words.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Status reports counts, the snapshot serial, the hub id and the time.
@@ -421,8 +448,13 @@ func (k *Keeper) Status() Status {
 		Grants: len(k.grants), MaxGrants: k.opts.MaxGrants,
 		RevokedGrants: len(k.revGrants), RevokedKeys: len(k.revKeys), MaxRevoked: k.opts.MaxRevoked,
 		SnapshotSerial: k.serial, PendingChallenges: len(k.nonces),
-		Time: k.tt.status(k.opts.TrustedTimeBound),
+		Time: k.tt.status(k.opts.TrustedTimeBound), SecState: k.sec.Path(),
+		RevocationsLost: k.revLost,
 	}
+	if !k.revLost.IsZero() {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("DEGRADED: revocation list lost in a store recovery at %s; guests and residents whose grants were issued before then are refused (owners still open) until a revocation snapshot issued after then arrives: ask your operator to issue one (edgeagent revoke) and import it", k.revLost.Format(time.RFC3339)))
+	}
+	s.Warnings = append(s.Warnings, k.warnings...)
 	for id := range k.authorities {
 		s.Authorities = append(s.Authorities, id)
 	}

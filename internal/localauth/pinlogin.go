@@ -50,6 +50,7 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 	k.advanceLocked()
 	floor := k.tt.floor
 	trusted := k.tt.status(k.opts.TrustedTimeBound).Trusted
+	revLost := k.revLost
 	candidates := slices.Clone(k.byName[user])
 	revGrants, revKeys := k.revGrants, k.revKeys // replaced, never mutated: safe to read unlocked
 	k.mu.Unlock()
@@ -70,7 +71,7 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 		if rec, err = k.pinState(user); err != nil {
 			return res, err
 		}
-		res.Reason = k.checkPINGrant(g, rec, floor, trusted, revGrants, revKeys)
+		res.Reason = k.checkPINGrant(g, rec, floor, trusted, revLost, revGrants, revKeys)
 		if res.Reason == "" {
 			v, grant, err := k.storedVerifier(g.id)
 			if err != nil {
@@ -122,6 +123,9 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 		}
 		return tx.Bucket(bucketPIN).Put([]byte(user), rec.marshal())
 	})
+	if err == nil && known {
+		err = k.savePINs() // before the answer: a lockout must outlive the store
+	}
 	if err != nil {
 		res.OK = false
 		return res, err
@@ -132,7 +136,7 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 
 // checkPINGrant runs the checks that need no PIN: lockout, revocation and
 // validity.
-func (k *Keeper) checkPINGrant(g *grantEntry, rec pinRecord, floor time.Time, trusted bool, revGrants, revKeys map[wire.ID]struct{}) Reason {
+func (k *Keeper) checkPINGrant(g *grantEntry, rec pinRecord, floor time.Time, trusted bool, revLost time.Time, revGrants, revKeys map[wire.ID]struct{}) Reason {
 	if rec.lockedUntil > floor.UnixNano() {
 		return ReasonLockedOut
 	}
@@ -142,16 +146,10 @@ func (k *Keeper) checkPINGrant(g *grantEntry, rec pinRecord, floor time.Time, tr
 	if _, ok := revKeys[g.holder]; ok {
 		return ReasonRevoked
 	}
-	now := floor.Unix()
-	switch {
-	case g.notAfter != 0 && now >= g.notAfter:
-		return ReasonExpired
-	case now < g.notBefore:
-		return ReasonNotYetValid
-	case g.trustedTm && !trusted:
-		return ReasonUntrustedTime
+	if revLostRefuses(revLost, g.role, g.issued) {
+		return ReasonRevocationsUnknown
 	}
-	return ""
+	return validity(g.notBefore, g.notAfter, g.trustedTm, floor, k.clk.Now(), trusted)
 }
 
 func (k *Keeper) pinState(user string) (pinRecord, error) {

@@ -33,6 +33,10 @@ const (
 	ReasonRevoked          Reason = "revoked"           // the grant or its holder key is revoked
 	ReasonDelegatorRevoked Reason = "delegator_revoked" // the owner grant (or owner key) it hangs from is
 	ReasonSuperseded       Reason = "superseded"        // the hub holds a later issue of the same grant id
+	// The revocation list was lost in a store recovery and no snapshot
+	// issued since has arrived: only owner grants and grants issued after
+	// the loss are honoured (docs/security.md).
+	ReasonRevocationsUnknown Reason = "revocations_unknown"
 
 	// 5. validity against trusted time
 	ReasonExpired       Reason = "expired"        // not-after is at or below the trusted-time floor

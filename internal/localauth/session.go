@@ -114,6 +114,7 @@ func (k *Keeper) sessionGrant(id wire.ID) (GrantScope, Reason, *grantEntry, *wir
 	k.advanceLocked()
 	floor := k.tt.floor
 	trusted := k.tt.status(k.opts.TrustedTimeBound).Trusted
+	revLost := k.revLost
 	entry := k.grants[id]
 	_, revoked := k.revGrants[id]
 	if entry != nil {
@@ -138,16 +139,10 @@ func (k *Keeper) sessionGrant(id wire.ID) (GrantScope, Reason, *grantEntry, *wir
 	if grant.NotAfter != 0 {
 		sc.NotAfter = time.Unix(grant.NotAfter, 0).UTC()
 	}
-	now := floor.Unix()
-	switch {
-	case grant.NotAfter != 0 && now >= grant.NotAfter:
-		return sc, ReasonExpired, entry, grant, nil
-	case now < grant.NotBefore:
-		return sc, ReasonNotYetValid, entry, grant, nil
-	case grant.RequiresTrustedTime && !trusted:
-		return sc, ReasonUntrustedTime, entry, grant, nil
+	if revLostRefuses(revLost, grant.Role, grant.IssuedAt) {
+		return sc, ReasonRevocationsUnknown, entry, grant, nil
 	}
-	return sc, "", entry, grant, nil
+	return sc, validity(grant.NotBefore, grant.NotAfter, grant.RequiresTrustedTime, floor, k.clk.Now(), trusted), entry, grant, nil
 }
 
 var errGrantGone = errors.New("grant not in the store")

@@ -1,6 +1,7 @@
 package localauth
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -84,13 +85,76 @@ type TimeStatus struct {
 	Bound        time.Duration `json:"bound"`      // requires_trusted_time grants need AnchorAge <= Bound
 	Trusted      bool          `json:"trusted"`
 	NTPSynced    bool          `json:"ntp_synced"`
+	// Wall is the system clock at the same moment: expiry is judged against
+	// the later of Floor and Wall, not-before against Floor.
+	Wall time.Time `json:"wall"`
+	// Why says in words whether time is trusted and what follows.
+	Why string `json:"why"`
 }
 
 func (t *trustedTime) status(bound time.Duration) TimeStatus {
-	s := TimeStatus{Floor: t.floor, LastAnchor: t.anchor, AnchorSource: t.anchorSrc, AnchorAge: -1, Bound: bound, NTPSynced: t.ntp}
+	s := TimeStatus{Floor: t.floor, LastAnchor: t.anchor, AnchorSource: t.anchorSrc, AnchorAge: -1, Bound: bound, NTPSynced: t.ntp, Wall: t.last.Round(0).UTC()}
 	if !t.anchorFloor.IsZero() {
 		s.AnchorAge = t.floor.Sub(t.anchorFloor)
 		s.Trusted = s.AnchorAge <= bound
 	}
+	s.Why = s.explain()
 	return s
+}
+
+// explain puts the time status in words a resident understands.
+func (s TimeStatus) explain() string {
+	const refused = "; guest keys that require trusted time are refused"
+	var why string
+	source := map[string]string{AnchorNTP: "NTP-synchronised", AnchorSigned: "confirmed by a signed timestamp from the cloud"}[s.AnchorSource]
+	switch {
+	case s.Trusted && s.NTPSynced:
+		why = "trusted: the system clock is NTP-synchronised"
+	case s.Trusted:
+		why = fmt.Sprintf("trusted: %s %s ago", source, roundAge(s.AnchorAge))
+	case s.AnchorAge >= 0:
+		why = fmt.Sprintf("not trusted: last %s %s ago, longer than the %s allowed%s", source, roundAge(s.AnchorAge), roundAge(s.Bound), refused)
+	default:
+		why = "not trusted: no NTP synchronisation or signed time since the hub started" + refused
+	}
+	switch d := s.Wall.Sub(s.Floor); {
+	case d < -time.Minute:
+		why += fmt.Sprintf("; the system clock is %s behind the trusted floor and is not believed", roundAge(-d))
+	case d > time.Minute && !s.NTPSynced:
+		why += fmt.Sprintf("; the system clock is %s ahead of the trusted floor: it may end keys early, never late", roundAge(d))
+	}
+	return why
+}
+
+func roundAge(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Hour:
+		return d.Round(time.Minute)
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// validity judges a grant's window (Unix seconds; notAfter 0: none).
+//
+// Expiry is judged against the later of the floor and the wall clock: the
+// floor is only a lower bound on the true time (it may lag days behind it
+// after a long power cut), so a wall clock ahead of it may expire a grant
+// early, never extend it. Not-before is judged against the floor only: a
+// wall clock set ahead must not make a grant valid before its time.
+func validity(notBefore, notAfter int64, needTrusted bool, floor, wall time.Time, trusted bool) Reason {
+	expiry := floor
+	if wall.After(expiry) {
+		expiry = wall
+	}
+	switch {
+	case notAfter != 0 && expiry.Unix() >= notAfter:
+		return ReasonExpired
+	case floor.Unix() < notBefore:
+		return ReasonNotYetValid
+	case needTrusted && !trusted:
+		return ReasonUntrustedTime
+	}
+	return ""
 }
