@@ -13,7 +13,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )

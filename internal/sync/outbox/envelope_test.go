@@ -10,19 +10,19 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/store"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
 var testInstance = bytes.Repeat([]byte{0xab}, 16)
 
 func testEvent() store.Event {
-	return store.Event{Seq: 42, Boot: 3, Time: time.UnixMilli(1767225600123).UTC(), Class: store.ClassAudit,
+	return store.Event{Seq: 42, Boot: 3, HLC: hlc.New(1767225600123, 4), Time: time.UnixMilli(1767225600123).UTC(), Class: store.ClassAudit,
 		Device: "front-door", Type: "unlocked", Data: map[string]any{"by": "command", "n": uint64(2)}}
 }
 
 func TestEnvelopeRoundTrip(t *testing.T) {
-	e := NewEnvelope("home-1", testInstance, testEvent(), hlc.New(1767225600123, 4))
+	e := NewEnvelope("home-1", testInstance, testEvent())
 	b, err := e.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestEventIDsAreStableAndDistinct(t *testing.T) {
 func TestOversizedBodyIsTruncated(t *testing.T) {
 	ev := testEvent()
 	ev.Data = map[string]any{"blob": strings.Repeat("x", MaxPayload)}
-	b, err := NewEnvelope("home-1", testInstance, ev, 1).Marshal()
+	b, err := NewEnvelope("home-1", testInstance, ev).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestOversizedBodyIsTruncated(t *testing.T) {
 }
 
 func TestDecodeEnvelopeRefuses(t *testing.T) {
-	good := NewEnvelope("home-1", testInstance, testEvent(), 1)
+	good := NewEnvelope("home-1", testInstance, testEvent())
 	for _, tc := range []struct {
 		name string
 		edit func(e *Envelope)
@@ -112,7 +112,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{Seq: 1 << 40, Boot: 9, Class: store.ClassTelemetry, Type: "temperature", Time: time.Unix(1, 0),
 			Data: map[string]any{"t": 21.5, "alarms": []any{"sensor"}, "m": map[string]any{"k": int64(-1)}}},
 	} {
-		b, err := NewEnvelope("home-1", testInstance, e, hlc.New(5, 1)).Marshal()
+		b, err := NewEnvelope("home-1", testInstance, e).Marshal()
 		if err != nil {
 			f.Fatal(err)
 		}
