@@ -24,10 +24,10 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
-	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
 	"github.com/edgeagent/edgeagent/internal/sync/outbox"
 	"github.com/edgeagent/edgeagent/internal/wire"

@@ -36,8 +36,8 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
-	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/hlc"
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // Limits are the per-class bounds on queued events.
