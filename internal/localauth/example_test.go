@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -82,14 +83,15 @@ func ExampleVerifyAudit() {
 	defer os.RemoveAll(dir)
 	st, _, _ := store.Open(filepath.Join(dir, "state.db"), store.Options{})
 	defer st.Close()
-	hub, _ := localauth.New(localauth.Options{Site: "home-1", Store: st})
-	defer hub.Close()
+	sec, _ := secstate.Open(filepath.Join(dir, "security"))
+	hub, _ := localauth.New(localauth.Options{Site: "home-1", Store: st, SecState: sec})
 
 	res, err := hub.Import([]byte("not a credential")) // refused, and audited
 	fmt.Println(res.Reason, errors.Is(err, localauth.ErrRefused))
-	rep, err := localauth.VerifyAudit(st)
-	fmt.Println(rep.Entries, rep.LastSeq, err)
+	hub.Close() // writes the chain's head to the security state
+	rep, err := localauth.VerifyAudit(st, sec)
+	fmt.Println(rep.Entries, rep.LastSeq, rep.Security.Seq, rep.Events, err)
 	// Output:
 	// malformed true
-	// 1 1 <nil>
+	// 1 1 1 1 <nil>
 }

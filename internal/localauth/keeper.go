@@ -14,6 +14,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -27,6 +28,12 @@ type Options struct {
 	Store       *store.Store       // required
 	Clock       clock.Clock        // default clock.Real{}
 	Log         *slog.Logger       // default: silent
+	// SecState holds the security state kept apart from the store (the
+	// audit chain's head, see auditState). Nil: kept in the store only.
+	SecState *secstate.Dir
+	// CloudSync: a cloud link is configured, so audit entries are pruned
+	// only once the cloud has acknowledged their events (see pruneAudit).
+	CloudSync bool
 
 	MaxGrants            int // imported grants; default 10 000
 	MaxRevoked           int // grant ids + key ids in one snapshot; default 10 000
@@ -146,6 +153,8 @@ type Keeper struct {
 	// next decision's commit (a challenge writes nothing).
 	staleNonces []nonceKey
 	timer       clock.Timer
+
+	audit auditState // the audit chain's head outside the store
 }
 
 // New opens the keeper's state in opts.Store (creating its buckets and the
@@ -203,6 +212,7 @@ func New(opts Options) (*Keeper, error) {
 	k.mu.Lock()
 	k.advanceLocked()
 	k.mu.Unlock()
+	k.audit.start(opts.SecState, k.log)
 	k.timer = k.clk.AfterFunc(opts.PersistEvery, k.persistTick)
 	return k, nil
 }
@@ -341,6 +351,7 @@ func (k *Keeper) Close() error {
 	k.closed = true
 	k.timer.Stop()
 	k.mu.Unlock()
+	k.audit.close()
 	return k.persistTime()
 }
 

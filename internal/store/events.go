@@ -198,6 +198,30 @@ func (s *Store) Events(after uint64, limit int) ([]Event, error) {
 	return out, nil
 }
 
+// ForEachEvent calls fn for every event with Seq > after, in Seq order,
+// inside tx (a caller's View or Update), until fn returns false. A record
+// that cannot be decoded stops it with a *CorruptEventError.
+func (s *Store) ForEachEvent(tx *bbolt.Tx, after uint64, fn func(Event) bool) error {
+	c := tx.Bucket(eventsBucket).Cursor()
+	for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
+		seq, err := seqOf(k)
+		if err != nil {
+			return err
+		}
+		if seq <= after {
+			continue
+		}
+		ev, err := decodeEvent(seq, v)
+		if err != nil {
+			return err
+		}
+		if !fn(ev) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // LastSeq is the highest Seq ever assigned (0 if none), whether or not that
 // event has since been deleted.
 func (s *Store) LastSeq() (uint64, error) {
