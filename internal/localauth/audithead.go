@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -248,4 +250,44 @@ func (a *auditState) close() {
 		close(a.stop)
 	}
 	<-a.done
+}
+
+// AuditStatus is the audit chain's head for the status page.
+type AuditStatus struct {
+	Head     uint64 `json:"head"`     // the newest entry in the store (the anchor's seq if none is kept)
+	Recorded uint64 `json:"recorded"` // the highest head known outside the store: the security state's, or one recorded since
+	// Truncated says, in words, that the store's head is below the one
+	// recorded: entries were deleted from the store file.
+	Truncated string `json:"truncated,omitempty"`
+	// Error says why the head outside the store cannot be trusted or kept
+	// (unreadable at start, failing to save).
+	Error string `json:"error,omitempty"`
+}
+
+// AuditStatus compares the store's head with the one recorded outside it.
+func (k *Keeper) AuditStatus() AuditStatus {
+	var s AuditStatus
+	err := k.st.View(func(tx *bbolt.Tx) error {
+		a, _ := parseAnchor(tx.Bucket(bucketMeta).Get(keyAuditAnchor))
+		s.Head = a.Seq
+		if key, _ := tx.Bucket(bucketAudit).Cursor().Last(); key != nil {
+			s.Head = binary.BigEndian.Uint64(pad8(key))
+		}
+		return nil
+	})
+	k.audit.mu.Lock()
+	s.Recorded = k.audit.head.Seq
+	switch {
+	case err != nil:
+		s.Error = err.Error()
+	case k.audit.loadErr != nil:
+		s.Error = "the audit head outside the store was unreadable at start: " + k.audit.loadErr.Error()
+	case k.audit.saveErr != nil:
+		s.Error = "the audit head cannot be written outside the store: " + k.audit.saveErr.Error()
+	}
+	k.audit.mu.Unlock()
+	if s.Head < s.Recorded {
+		s.Truncated = fmt.Sprintf("audit entries %d..%d were deleted from the store (the head recorded outside it is %d); run edgeagent audit verify", s.Head+1, s.Recorded, s.Recorded)
+	}
+	return s
 }

@@ -418,12 +418,14 @@ type Status struct {
 	RevokedKeys       int        `json:"revoked_keys"`
 	MaxRevoked        int        `json:"max_revoked"`
 	SnapshotSerial    uint64     `json:"snapshot_serial"`
-	PendingChallenges int        `json:"pending_challenges"`
-	Time              TimeStatus `json:"time"`
+	PendingChallenges int         `json:"pending_challenges"`
+	Time              TimeStatus  `json:"time"`
+	Audit             AuditStatus `json:"audit"`
 }
 
 // Status reports counts, the snapshot serial, the hub id and the time.
 func (k *Keeper) Status() Status {
+	audit := k.AuditStatus()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.advanceLocked()
@@ -432,7 +434,7 @@ func (k *Keeper) Status() Status {
 		Grants: len(k.grants), MaxGrants: k.opts.MaxGrants,
 		RevokedGrants: len(k.revGrants), RevokedKeys: len(k.revKeys), MaxRevoked: k.opts.MaxRevoked,
 		SnapshotSerial: k.serial, PendingChallenges: len(k.nonces),
-		Time: k.tt.status(k.opts.TrustedTimeBound),
+		Time: k.tt.status(k.opts.TrustedTimeBound), Audit: audit,
 	}
 	for id := range k.authorities {
 		s.Authorities = append(s.Authorities, id)
