@@ -409,15 +409,15 @@ func (k *Keeper) HubPublicKey() ed25519.PublicKey { return k.hubKey.Public().(ed
 
 // Status is the keeper's state for the admin socket.
 type Status struct {
-	Site              string     `json:"site"`
-	HubID             wire.ID    `json:"hub_id"`
-	Authorities       []wire.ID  `json:"authorities"`
-	Grants            int        `json:"grants"`
-	MaxGrants         int        `json:"max_grants"`
-	RevokedGrants     int        `json:"revoked_grants"`
-	RevokedKeys       int        `json:"revoked_keys"`
-	MaxRevoked        int        `json:"max_revoked"`
-	SnapshotSerial    uint64     `json:"snapshot_serial"`
+	Site              string      `json:"site"`
+	HubID             wire.ID     `json:"hub_id"`
+	Authorities       []wire.ID   `json:"authorities"`
+	Grants            int         `json:"grants"`
+	MaxGrants         int         `json:"max_grants"`
+	RevokedGrants     int         `json:"revoked_grants"`
+	RevokedKeys       int         `json:"revoked_keys"`
+	MaxRevoked        int         `json:"max_revoked"`
+	SnapshotSerial    uint64      `json:"snapshot_serial"`
 	PendingChallenges int         `json:"pending_challenges"`
 	Time              TimeStatus  `json:"time"`
 	Audit             AuditStatus `json:"audit"`
