@@ -22,6 +22,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/sdnotify"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -156,7 +157,12 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 		hub.Shutdown()
 		return configError{err}
 	}
-	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store")})
+	sec, err := secstate.Open(cfg.SecStatePath())
+	if err != nil {
+		hub.Shutdown()
+		return fmt.Errorf("security state: %w", err)
+	}
+	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store"), SecState: sec})
 	if errors.Is(err, store.ErrLocked) {
 		hub.Shutdown()
 		return fmt.Errorf("store %s is held by another process (is another edgeagent running with this data dir?): %w", cfg.StorePath(), err)
@@ -176,7 +182,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	}
 	hub.Start(st, saved)
 
-	authOpts.Store = st
+	authOpts.Store, authOpts.SecState, authOpts.CloudSync = st, sec, cfg.MQTT.Broker != ""
 	authOpts.Log = log.With("part", "localauth")
 	keeper, err := localauth.New(authOpts)
 	if err != nil {
