@@ -1,5 +1,6 @@
 // Package store owns the agent's bbolt file: opening it, its schema version, the integrity check at boot,
-// recovery of a corrupt file, group commit, device state and the event log.
+// recovery of a corrupt file, group commit, device state, the event log and the hybrid logical clock
+// that stamps each event as it is appended (its ceiling reserved in secstate, see initClock).
 //
 // Other packages keep their own buckets in the same file by creating them inside Update, so that a
 // state change and the event recording it commit in one transaction.
