@@ -131,7 +131,8 @@ func TestAuditVerifyFileFindsDeletedEntries(t *testing.T) {
 
 	forged := copyDataDir(t, data)
 	editAudit(t, filepath.Join(forged, "state.db"), func(audit, meta *bbolt.Bucket) error {
-		anchor := append(seqKey(6), audit.Get(seqKey(6))[:32]...)
+		// The anchor claims the cloud acknowledged entries 1..6 ('c').
+		anchor := append(append(seqKey(6), audit.Get(seqKey(6))[:32]...), 'c')
 		for seq := uint64(1); seq <= 6; seq++ {
 			if err := audit.Delete(seqKey(seq)); err != nil {
 				return err

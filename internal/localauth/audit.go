@@ -437,14 +437,21 @@ func verifyAgainstFile(b *bbolt.Bucket, anchor auditAnchor, head uint64, file au
 // verifyAgainstEvents matches the audit events still queued in the event
 // log with their entries, recording the first break in rep.
 func verifyAgainstEvents(st *store.Store, tx *bbolt.Tx, b *bbolt.Bucket, anchor auditAnchor, head uint64, rep *AuditReport, fail failFunc) error {
-	var broke bool
+	var broke, legacyNoted bool
 	err := st.ForEachEvent(tx, 0, func(ev store.Event) bool {
 		seq, hash, ok := auditEventRef(ev)
 		if !ok {
 			return true
 		}
 		switch {
-		case seq <= anchor.Seq && anchor.Basis != anchorLocalBound:
+		case seq <= anchor.Seq && anchor.Basis == anchorLegacy:
+			// An older agent pruned by the bound alone, cloud link or not:
+			// its events may well still be queued.
+			if !legacyNoted {
+				legacyNoted = true
+				rep.Notes = append(rep.Notes, fmt.Sprintf("event %d (audit seq %d) is still queued though an older agent pruned up to seq %d without recording why: the prune cannot be confirmed", ev.Seq, seq, anchor.Seq))
+			}
+		case seq <= anchor.Seq && anchor.Basis == anchorCloudAck:
 			fail(0, seq, "the anchor says entries up to seq %d were pruned (%s), but event %d (audit seq %d) is still queued: the cloud never acknowledged it, so the anchor was forged",
 				anchor.Seq, anchor.basisName(), ev.Seq, seq)
 			broke = true
