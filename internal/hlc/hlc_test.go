@@ -20,7 +20,7 @@ type fakeNow struct{ t time.Time }
 
 func (f *fakeNow) now() time.Time { return f.t }
 
-func TestTickIsMonotonicWhenTheWallClockGoesBack(t *testing.T) {
+func TestNowIsMonotonicWhenTheWallClockGoesBack(t *testing.T) {
 	f := &fakeNow{t: time.UnixMilli(1_000_000)}
 	c := NewClock(f.now, 0)
 	a := now(t, c)
