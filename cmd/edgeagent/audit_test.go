@@ -162,6 +162,9 @@ func TestAuditVerifyFileFindsDeletedEntries(t *testing.T) {
 	if err != nil || !strings.Contains(st.Audit.Truncated, "entries 8..8 were deleted") {
 		t.Errorf("status after truncation: %+v, %v", st.Audit, err)
 	}
+	if out := mustCLI(t, "", "status", "--data-dir", data); !strings.Contains(out, "TRUNCATED: audit entries 8..8 were deleted") {
+		t.Errorf("edgeagent status after truncation:\n%s", out)
+	}
 	out, _ = cli(t, "", "credentials", "import", garbage, "--data-dir", data, "--json")
 	var res []struct {
 		AuditSeq uint64 `json:"audit_seq"`
