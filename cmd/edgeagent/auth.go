@@ -437,6 +437,8 @@ func printAuditReport(w io.Writer, rep localauth.AuditReport) {
 		fmt.Fprintf(w, "%d entries pruned by the local bound (no cloud link: no copy of them exists elsewhere)\n", rep.Pruned)
 	case "cloud_acknowledged":
 		fmt.Fprintf(w, "%d entries pruned after the cloud acknowledged them\n", rep.Pruned)
+	case "store_recovered":
+		fmt.Fprintf(w, "%d entries lost with a store file that was recovered (moved aside; the cloud has their events)\n", rep.Pruned)
 	default:
 		fmt.Fprintf(w, "%d entries pruned (%s)\n", rep.Pruned, rep.PrunedBasis)
 	}

@@ -253,10 +253,11 @@ type AuditReport struct {
 	FirstSeq uint64 `json:"first_seq"` // the oldest kept entry
 	LastSeq  uint64 `json:"last_seq"`
 	Pruned   uint64 `json:"pruned"` // entries before FirstSeq, pruned (the anchor stands for them)
-	// PrunedBasis says why they were pruned: "cloud_acknowledged" (the
+	// PrunedBasis says why they are gone: "cloud_acknowledged" (the
 	// cloud had their events), "local_bound" (no cloud link: only
-	// MaxAuditEntries decided, so the hub holds the only copy of nothing
-	// older), or "legacy" (pruned by an agent that did not record why).
+	// MaxAuditEntries decided, and no copy exists elsewhere),
+	// "store_recovered" (lost with a store file that was moved aside), or
+	// "legacy" (pruned by an agent that did not record why).
 	PrunedBasis string `json:"pruned_basis,omitempty"`
 	Head        string `json:"head"` // hash of the newest entry, hex: compare with the cloud's copy
 	// Security is the head recorded in the security state (nil: none was
@@ -424,6 +425,9 @@ func verifyAgainstFile(b *bbolt.Bucket, anchor auditAnchor, head uint64, file au
 	case anchor.Seq == file.Anchor.Seq && anchor.Hash != file.Anchor.Hash:
 		fail(0, anchor.Seq, "the store's anchor (seq %d) is not the one the security state recorded", anchor.Seq)
 		return true
+	case anchor.Seq > file.Anchor.Seq && anchor.Basis == anchorRecovered:
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s were lost with a store file that was recovered (moved aside; see the store_recovered event): the log restarts after them",
+			seqRange(file.Anchor.Seq+1, anchor.Seq)))
 	case anchor.Seq > file.Anchor.Seq && rep.SecurityLag == 0:
 		fail(0, anchor.Seq, "%s were removed and anchored outside the agent: the security state, written after every entry, recorded no prune past seq %d",
 			seqRange(file.Anchor.Seq+1, anchor.Seq), file.Anchor.Seq)
@@ -451,7 +455,7 @@ func verifyAgainstEvents(st *store.Store, tx *bbolt.Tx, b *bbolt.Bucket, anchor 
 				legacyNoted = true
 				rep.Notes = append(rep.Notes, fmt.Sprintf("event %d (audit seq %d) is still queued though an older agent pruned up to seq %d without recording why: the prune cannot be confirmed", ev.Seq, seq, anchor.Seq))
 			}
-		case seq <= anchor.Seq && anchor.Basis == anchorCloudAck:
+		case seq <= anchor.Seq && (anchor.Basis == anchorCloudAck || anchor.Basis == anchorRecovered):
 			fail(0, seq, "the anchor says entries up to seq %d were pruned (%s), but event %d (audit seq %d) is still queued: the cloud never acknowledged it, so the anchor was forged",
 				anchor.Seq, anchor.basisName(), ev.Seq, seq)
 			broke = true

@@ -3,6 +3,7 @@ package localauth
 import (
 	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -269,5 +270,28 @@ func TestAuditHeadLagIsNotABreak(t *testing.T) {
 	rep, err := VerifyAudit(h.st0(), dir)
 	if err != nil || rep.SecurityLag != 2 || rep.Security.Seq != 3 {
 		t.Fatalf("lagging head: %+v, %v; want a lag of 2 and no break", rep, err)
+	}
+}
+
+// A store file recovered empty (a power cut): the log restarts after the
+// head kept outside it, anchored as lost with the file, not reported as
+// deleted forever, and no seq comes back.
+func TestAuditAfterAStoreRecovery(t *testing.T) {
+	h, dir := secHarness(t, 5)
+	h.close()
+	if err := os.Truncate(h.path, 0); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	if !h.st.Health().Recovered {
+		t.Fatal("the store was not recovered")
+	}
+	res, _ := h.k.Import([]byte("after"))
+	if res.AuditSeq != 6 {
+		t.Fatalf("first decision after the recovery has audit seq %d; want 6", res.AuditSeq)
+	}
+	rep, err := VerifyAudit(h.st, dir)
+	if err != nil || rep.PrunedBasis != "store_recovered" || rep.Pruned != 5 || rep.FirstSeq != 6 {
+		t.Fatalf("after a recovery: %+v, %v", rep, err)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	anchorLegacy     byte = 0   // written before the basis was recorded
 	anchorCloudAck   byte = 'c' // the cloud had acknowledged their events
 	anchorLocalBound byte = 'l' // no cloud link: MaxAuditEntries alone
+	anchorRecovered  byte = 'r' // lost with a store file that was recovered (moved aside)
 )
 
 // auditAnchor is the seq and hash of the last pruned entry, and why it was
@@ -48,7 +49,8 @@ func parseAnchor(b []byte) (auditAnchor, error) {
 	case b == nil:
 		return a, nil
 	case len(b) == anchorSize-1:
-	case len(b) == anchorSize && (b[anchorSize-1] == anchorLegacy || b[anchorSize-1] == anchorCloudAck || b[anchorSize-1] == anchorLocalBound):
+	case len(b) == anchorSize && (b[anchorSize-1] == anchorLegacy || b[anchorSize-1] == anchorCloudAck ||
+		b[anchorSize-1] == anchorLocalBound || b[anchorSize-1] == anchorRecovered):
 		a.Basis = b[anchorSize-1]
 	default:
 		return a, fmt.Errorf("the anchor of the pruned prefix is damaged (%d bytes: %x)", len(b), b)
@@ -64,6 +66,8 @@ func (a auditAnchor) basisName() string {
 		return "cloud_acknowledged"
 	case anchorLocalBound:
 		return "local_bound"
+	case anchorRecovered:
+		return "store_recovered"
 	}
 	return "legacy"
 }
@@ -177,6 +181,28 @@ func (a *auditState) start(dir *secstate.Dir, log *slog.Logger) {
 	a.head, a.loaded, a.written = h, h, h.Seq
 	a.kick, a.stop, a.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go a.run()
+}
+
+// anchorAfterRecovery: when the store file was recovered empty this run
+// and the security state knows a head, the entries up to it went with the
+// old file (moved aside, and in the cloud). Anchoring the new log there,
+// marked as such, keeps the chain verifiable from that point instead of
+// reporting entries 1..head as deleted forever; the report shows the basis
+// apart from a prune.
+func (k *Keeper) anchorAfterRecovery() error {
+	floor := k.audit.floor()
+	if floor.Seq == 0 || !k.st.Health().Recovered {
+		return nil
+	}
+	return k.st.Update(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if first, _ := tx.Bucket(bucketAudit).Cursor().First(); first != nil || meta.Get(keyAuditAnchor) != nil {
+			return nil
+		}
+		k.log.Warn("localauth: the store was recovered empty; the audit log restarts after the head kept outside it",
+			"seq", floor.Seq)
+		return meta.Put(keyAuditAnchor, auditAnchor{Seq: floor.Seq, Hash: floor.Hash, Basis: anchorRecovered}.encode())
+	})
 }
 
 func (a *auditState) floor() auditHead {

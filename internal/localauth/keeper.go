@@ -213,6 +213,10 @@ func New(opts Options) (*Keeper, error) {
 	k.advanceLocked()
 	k.mu.Unlock()
 	k.audit.start(opts.SecState, k.log)
+	if err := k.anchorAfterRecovery(); err != nil {
+		k.audit.close()
+		return nil, fmt.Errorf("localauth: anchoring the audit log after a store recovery: %w", err)
+	}
 	k.timer = k.clk.AfterFunc(opts.PersistEvery, k.persistTick)
 	return k, nil
 }
