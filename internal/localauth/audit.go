@@ -199,7 +199,20 @@ func (k *Keeper) pruneAudit(tx *bbolt.Tx, last uint64) (auditAnchor, bool, error
 // acknowledges it, and audit events are never shed), or last-1 when none is
 // queued (last's own event is appended after it, in the same transaction).
 // Events are queued in audit seq order, so the scan stops at the first.
+//
+// While the cloud is unreachable every decision past the bound would scan
+// the same unacknowledged front of the log (up to the telemetry and state
+// bounds' worth of events) for nothing: while the oldest queued event is
+// the one the last scan started from, the last answer stands (an
+// acknowledgement removes the front first, the drain sending in order).
 func (k *Keeper) ackedAuditSeq(tx *bbolt.Tx, last uint64) (uint64, error) {
+	front := k.st.FirstSeqIn(tx)
+	k.audit.mu.Lock()
+	memo := k.audit.ackMemo
+	k.audit.mu.Unlock()
+	if front != 0 && memo.front == front {
+		return min(memo.acked, last-1), nil
+	}
 	acked := last - 1
 	err := k.st.ForEachEvent(tx, 0, func(ev store.Event) bool {
 		if seq, _, ok := auditEventRef(ev); ok {
@@ -208,6 +221,11 @@ func (k *Keeper) ackedAuditSeq(tx *bbolt.Tx, last uint64) (uint64, error) {
 		}
 		return true
 	})
+	if err == nil {
+		k.audit.mu.Lock()
+		k.audit.ackMemo = ackMemo{front: front, acked: acked}
+		k.audit.mu.Unlock()
+	}
 	return acked, err
 }
 

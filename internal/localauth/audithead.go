@@ -159,11 +159,16 @@ type auditState struct {
 	loadErr error     // why the file's head could not be read at start
 	written uint64    // head.Seq last saved
 	saveErr error     // the last save's failure
+	ackMemo ackMemo   // the last answer of ackedAuditSeq
 
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
 }
+
+// ackMemo: with the event log's oldest event at front, the cloud had
+// acknowledged audit entries up to acked.
+type ackMemo struct{ front, acked uint64 }
 
 // start loads the head and starts the writer.
 func (a *auditState) start(dir *secstate.Dir, log *slog.Logger) {

@@ -222,6 +222,16 @@ func (s *Store) ForEachEvent(tx *bbolt.Tx, after uint64, fn func(Event) bool) er
 	return nil
 }
 
+// FirstSeqIn is the Seq of the oldest event still held, inside tx (0: the
+// log is empty). It reads one key: nothing is decoded.
+func (s *Store) FirstSeqIn(tx *bbolt.Tx) uint64 {
+	k, _ := tx.Bucket(eventsBucket).Cursor().First()
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
+}
+
 // LastSeq is the highest Seq ever assigned (0 if none), whether or not that
 // event has since been deleted.
 func (s *Store) LastSeq() (uint64, error) {
