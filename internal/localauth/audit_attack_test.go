@@ -3,6 +3,7 @@ package localauth
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,5 +294,30 @@ func TestAuditAfterAStoreRecovery(t *testing.T) {
 	rep, err := VerifyAudit(h.st, dir)
 	if err != nil || rep.PrunedBasis != "store_recovered" || rep.Pruned != 5 || rep.FirstSeq != 6 {
 		t.Fatalf("after a recovery: %+v, %v", rep, err)
+	}
+}
+
+// BenchmarkAuditRecord is the cost of one audited decision (a refused
+// import: one store commit) with the head kept outside the store and
+// without: the head's write is off the decision's path, coalesced.
+func BenchmarkAuditRecord(b *testing.B) {
+	for _, sec := range []bool{false, true} {
+		b.Run(fmt.Sprintf("secstate=%v", sec), func(b *testing.B) {
+			var mods []func(*Options)
+			if sec {
+				dir, err := secstate.Open(filepath.Join(b.TempDir(), "security"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				mods = append(mods, func(o *Options) { o.SecState = dir })
+			}
+			h := newHarness(b, mods...)
+			b.ResetTimer()
+			for i := range b.N {
+				if res, _ := h.k.Import([]byte{byte(i)}); res.AuditSeq == 0 {
+					b.Fatal("not audited")
+				}
+			}
+		})
 	}
 }

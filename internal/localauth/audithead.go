@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -140,16 +142,17 @@ func loadAuditHead(dir *secstate.Dir) (auditHead, bool, error) {
 // file shows: a store head below it is truncation.
 //
 // The head is written after the audit commit, by a goroutine of its own,
-// coalesced: a decision does not wait for two more fsyncs, and under load
-// one write covers many decisions. So the file's head may LAG the store's
-// (by the decisions of one write, a few milliseconds; more if the write
-// fails), never lead it. A crash in that window leaves a file head below
+// coalesced, at most once per headEvery: a decision does not wait for more
+// fsyncs, and under load one write covers many decisions. So the file's
+// head may LAG the store's (by the decisions of about a second; more if the
+// write fails), never lead it. A crash in that window leaves a file head below
 // the store head, which VerifyAudit reports as a lag, not a break; entries
 // deleted within that window are not seen by this check (the cloud's copy
 // and the queued events still show them).
 type auditState struct {
 	dir *secstate.Dir // nil: no security state (tests, tools)
 	log *slog.Logger
+	clk clock.Clock
 
 	saveMu sync.Mutex // held across a save, so that saves never overtake each other
 
@@ -171,8 +174,8 @@ type auditState struct {
 type ackMemo struct{ front, acked uint64 }
 
 // start loads the head and starts the writer.
-func (a *auditState) start(dir *secstate.Dir, log *slog.Logger) {
-	a.dir, a.log = dir, log
+func (a *auditState) start(dir *secstate.Dir, clk clock.Clock, log *slog.Logger) {
+	a.dir, a.clk, a.log = dir, clk, log
 	if dir == nil {
 		return
 	}
@@ -231,6 +234,12 @@ func (a *auditState) raise(h auditHead) {
 	}
 }
 
+// headEvery is the shortest time between two writes of the head: a save
+// is two files, each fsync'd with its directory, and a flood of audited
+// requests must not turn into four fsyncs per request on an SD card. It
+// bounds the lag: at most the decisions of about a second.
+const headEvery = time.Second
+
 func (a *auditState) run() {
 	defer close(a.done)
 	for {
@@ -242,6 +251,15 @@ func (a *auditState) run() {
 		}
 		if err := a.flush(); err != nil {
 			a.log.Error("localauth: writing the audit head to the security state", "err", err)
+		}
+		wait := make(chan struct{})
+		t := a.clk.AfterFunc(headEvery, func() { close(wait) })
+		select {
+		case <-wait:
+		case <-a.stop:
+			t.Stop()
+			_ = a.flush()
+			return
 		}
 	}
 }

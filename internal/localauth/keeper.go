@@ -212,7 +212,7 @@ func New(opts Options) (*Keeper, error) {
 	k.mu.Lock()
 	k.advanceLocked()
 	k.mu.Unlock()
-	k.audit.start(opts.SecState, k.log)
+	k.audit.start(opts.SecState, k.clk, k.log)
 	if err := k.anchorAfterRecovery(); err != nil {
 		k.audit.close()
 		return nil, fmt.Errorf("localauth: anchoring the audit log after a store recovery: %w", err)
