@@ -17,6 +17,8 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -347,36 +349,104 @@ func cmdCredentials(args []string, stdout io.Writer) error {
 }
 
 func cmdAudit(args []string, stdout io.Writer) error {
+	const usage = "usage: edgeagent audit verify [--data-dir DIR | --socket PATH | --file STATE.DB [--security-dir DIR]] [--json]"
 	if len(args) == 0 || args[0] != "verify" {
-		return usagef("usage: edgeagent audit verify [--data-dir DIR | --socket PATH] [--json]")
+		return usagef(usage)
 	}
 	var sf socketFlags
+	var file, secDir string
 	fs := newFlagSet("audit verify")
 	sf.register(fs)
+	fs.StringVar(&file, "file", "", "verify this store file (a copy, or the agent stopped) instead of asking the agent")
+	fs.StringVar(&secDir, "security-dir", "", "with --file: the security state directory (default: security beside the file)")
 	if pos, err := parseInterspersed(fs, args[1:]); err != nil {
 		return err
 	} else if len(pos) > 0 {
-		return usagef("audit verify takes no arguments")
+		return usagef("audit verify takes no arguments; %s", usage)
 	}
-	// The running agent holds the store's lock, so it walks the chain.
-	c, err := sf.client()
-	if err != nil {
-		return err
+	var rep localauth.AuditReport
+	var err error
+	switch {
+	case file != "":
+		rep, err = verifyAuditFile(file, secDir)
+	case secDir != "":
+		return usagef("--security-dir goes with --file; %s", usage)
+	default:
+		// The running agent holds the store's lock, so it walks the chain.
+		var c *localapi.AdminClient
+		if c, err = sf.client(); err != nil {
+			return err
+		}
+		rep, err = c.VerifyAudit()
 	}
-	rep, err := c.VerifyAudit()
-	if err != nil {
+	if err != nil && rep.Break == nil {
 		return err
 	}
 	if sf.json {
 		if err := printJSON(stdout, rep); err != nil {
 			return err
 		}
-	} else if rep.Break == nil {
-		fmt.Fprintf(stdout, "audit chain intact: %d entries (seq %d..%d, %d pruned before), head %s\n",
-			rep.Entries, rep.FirstSeq, rep.LastSeq, rep.Pruned, rep.Head)
+	} else {
+		printAuditReport(stdout, rep)
 	}
 	if rep.Break != nil {
 		return fmt.Errorf("audit chain BROKEN at entry %d (seq %d): %s", rep.Break.Index, rep.Break.Seq, rep.Break.Reason)
 	}
 	return nil
+}
+
+// verifyAuditFile checks a store file with no agent: forensics on a copy
+// taken from a seized hub. The file is opened read-only (nothing written to
+// it) and the security directory is only read.
+func verifyAuditFile(file, secDir string) (localauth.AuditReport, error) {
+	var rep localauth.AuditReport
+	explicit := secDir != ""
+	if !explicit {
+		secDir = filepath.Join(filepath.Dir(file), "security")
+	}
+	var dir *secstate.Dir
+	switch fi, err := os.Stat(secDir); {
+	case err == nil && fi.IsDir():
+		if dir, err = secstate.Open(secDir); err != nil {
+			return rep, err
+		}
+	case explicit && err == nil:
+		return rep, fmt.Errorf("--security-dir %s is not a directory", secDir)
+	case explicit:
+		return rep, fmt.Errorf("--security-dir: %w", err)
+	}
+	st, err := store.OpenReadOnly(file)
+	if err != nil {
+		return rep, err
+	}
+	defer st.Close()
+	rep, err = localauth.VerifyAudit(st, dir)
+	if dir == nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("no security state at %s: the head outside the store was not checked", secDir))
+	}
+	return rep, err
+}
+
+func printAuditReport(w io.Writer, rep localauth.AuditReport) {
+	if rep.Break == nil {
+		fmt.Fprintf(w, "audit chain intact: %d entries (seq %d..%d), head %s\n", rep.Entries, rep.FirstSeq, rep.LastSeq, rep.Head)
+	}
+	switch rep.PrunedBasis {
+	case "":
+	case "local_bound":
+		fmt.Fprintf(w, "%d entries pruned by the local bound (no cloud link: no copy of them exists elsewhere)\n", rep.Pruned)
+	case "cloud_acknowledged":
+		fmt.Fprintf(w, "%d entries pruned after the cloud acknowledged them\n", rep.Pruned)
+	case "store_recovered":
+		fmt.Fprintf(w, "%d entries lost with a store file that was recovered (moved aside; the cloud has their events)\n", rep.Pruned)
+	default:
+		fmt.Fprintf(w, "%d entries pruned (%s)\n", rep.Pruned, rep.PrunedBasis)
+	}
+	if rep.Security != nil {
+		fmt.Fprintf(w, "security state head: seq %d (the store is %d entries ahead)\n", rep.Security.Seq, rep.SecurityLag)
+	}
+	fmt.Fprintf(w, "queued audit events matched: %d\n", rep.Events)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 }

@@ -114,6 +114,14 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	if st.JournalError != "" {
 		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
 	}
+	switch a := st.Auth.Audit; {
+	case a.Truncated != "":
+		fmt.Fprintf(tw, "audit\tTRUNCATED: %s\n", a.Truncated)
+	case a.Error != "":
+		fmt.Fprintf(tw, "audit\thead seq %d; %s\n", a.Head, a.Error)
+	default:
+		fmt.Fprintf(tw, "audit\thead seq %d\n", a.Head)
+	}
 	au := st.Auth
 	fmt.Fprintf(tw, "hub id\t%s\n", au.HubID)
 	fmt.Fprintf(tw, "credentials\t%d/%d grants, %d revoked grants, %d revoked keys, snapshot serial %d, %d authorities pinned\n",

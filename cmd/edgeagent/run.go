@@ -167,7 +167,15 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 		hub.Shutdown()
 		return configError{err}
 	}
-	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store")})
+	// Principle 7: what must never go backwards is also kept apart from the
+	// store file, so that a recovered store does not reopen revoked keys nor
+	// set the event clock back.
+	sec, err := secstate.Open(cfg.SecStatePath())
+	if err != nil {
+		hub.Shutdown()
+		return fmt.Errorf("security state: %w", err)
+	}
+	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store"), SecState: sec})
 	if errors.Is(err, store.ErrLocked) {
 		hub.Shutdown()
 		return fmt.Errorf("store %s is held by another process (is another edgeagent running with this data dir?): %w", cfg.StorePath(), err)
@@ -187,15 +195,8 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	}
 	hub.Start(st, saved)
 
-	// Principle 7: what must never go backwards is also kept apart from the
-	// store file, so that a recovered store does not reopen revoked keys.
-	sec, err := secstate.Open(cfg.SecStatePath())
-	if err != nil {
-		hub.Shutdown()
-		return fmt.Errorf("security state: %w", err)
-	}
 	a.sec = sec
-	authOpts.Store, authOpts.SecState = st, sec
+	authOpts.Store, authOpts.SecState, authOpts.CloudSync = st, sec, cfg.MQTT.Broker != ""
 	authOpts.Log = log.With("part", "localauth")
 	keeper, err := localauth.New(authOpts)
 	if err != nil {

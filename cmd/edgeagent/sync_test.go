@@ -5,6 +5,7 @@ package main
 // the test. Every wait is bounded.
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/cloud"
@@ -119,13 +121,14 @@ type collector struct {
 	t     *testing.T
 	mu    sync.Mutex
 	seen  map[string]*outbox.Envelope
+	raw   map[string][]byte  // first arrival's payload, by id: a resend must be identical
 	order []*outbox.Envelope // first arrivals
 	dups  int
 	bad   []string
 }
 
 func collect(t *testing.T, l *mqtttest.Listener) *collector {
-	c := &collector{t: t, seen: map[string]*outbox.Envelope{}}
+	c := &collector{t: t, seen: map[string]*outbox.Envelope{}, raw: map[string][]byte{}}
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
 	go func() {
@@ -139,8 +142,12 @@ func collect(t *testing.T, l *mqtttest.Listener) *collector {
 					c.bad = append(c.bad, err.Error())
 				case c.seen[string(e.ID)] != nil:
 					c.dups++
+					if !bytes.Equal(c.raw[string(e.ID)], m.Payload()) {
+						c.bad = append(c.bad, fmt.Sprintf("the resend of event %d differs from its first copy", e.Seq))
+					}
 				default:
 					c.seen[string(e.ID)] = e
+					c.raw[string(e.ID)] = bytes.Clone(m.Payload())
 					c.order = append(c.order, e)
 				}
 				c.mu.Unlock()
@@ -158,8 +165,9 @@ func (c *collector) count() int {
 	return len(c.order)
 }
 
-// check verifies that every envelope decoded, and that first arrivals come
-// in seq order per store instance.
+// check verifies that every envelope decoded, that resends were identical,
+// and that first arrivals come in seq order per store instance, their HLCs
+// rising with it (across every kill -9 of the agent: issue 9 item 8).
 func (c *collector) check() {
 	c.t.Helper()
 	c.mu.Lock()
@@ -168,12 +176,16 @@ func (c *collector) check() {
 		c.t.Fatalf("%d undecodable envelopes, first: %s", len(c.bad), c.bad[0])
 	}
 	last := map[string]uint64{}
+	lastHLC := map[string]uint64{}
 	for _, e := range c.order {
 		inst := hex.EncodeToString(e.Instance)
 		if e.Seq <= last[inst] {
 			c.t.Fatalf("event %d arrived after event %d", e.Seq, last[inst])
 		}
-		last[inst] = e.Seq
+		if e.HLC <= lastHLC[inst] {
+			c.t.Fatalf("event %d has HLC %v, not above %v of event %d before it", e.Seq, hlc.Timestamp(e.HLC), hlc.Timestamp(lastHLC[inst]), last[inst])
+		}
+		last[inst], lastHLC[inst] = e.Seq, e.HLC
 		if e.Site != syncSiteID {
 			c.t.Fatalf("envelope for site %q", e.Site)
 		}
@@ -283,27 +295,28 @@ func TestSyncKill9RoundsLoseNothing(t *testing.T) {
 		}
 		a := s.start()
 		stop := time.After(time.Duration(100+rng.IntN(600)) * time.Millisecond)
-		answered := make(chan float64, 1000)
+		// Read only after done is closed. (A channel of 1 000 here blocked
+		// the writer, and so the test, when a round got more answers.)
+		var answered []float64
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			// At most what answered holds: a fast round must not block on
-			// a full channel that is read only after done.
-			for k := next; k < next+cap(answered); k++ {
+			// Bounded per round; the setpoints stay within the boiler's
+			// range over all rounds (5 + 8×2 000/1 000 < 30 °C).
+			for k := next; k < next+2000; k++ {
 				// A fresh value each time: each answer is one event.
 				txt := strconv.FormatFloat(5+float64(k)/1000, 'f', 3, 64)
 				v, _ := strconv.ParseFloat(txt, 64)
 				if _, err := a.client.Do("boiler", "set-setpoint", txt); err != nil {
 					return // killed mid-call: not acknowledged
 				}
-				answered <- v
+				answered = append(answered, v)
 			}
 		}()
 		<-stop
 		a.kill9()
 		<-done
-		close(answered)
-		for v := range answered {
+		for _, v := range answered {
 			acked = append(acked, v)
 			next = int((v-5)*1000+0.5) + 1
 		}

@@ -20,7 +20,7 @@ func auditHarness(t *testing.T) *harness {
 	for i := 0; i < 5; i++ {
 		h.try([][]byte{g}, alice, "front-door", "unlock")
 	}
-	rep, err := VerifyAudit(h.st)
+	rep, err := VerifyAudit(h.st, h.options().SecState)
 	if err != nil || rep.Entries != 5 || rep.FirstSeq != 1 || rep.LastSeq != 5 || rep.Head == "" {
 		t.Fatalf("before tampering: %+v, %v", rep, err)
 	}
@@ -85,7 +85,7 @@ func TestAuditTamperFound(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := auditHarness(t)
 			h.tamper(3, c.change)
-			rep, err := VerifyAudit(h.st)
+			rep, err := VerifyAudit(h.st, h.options().SecState)
 			var brk *AuditBreakError
 			if !errors.As(err, &brk) || !errors.Is(err, ErrAuditBroken) {
 				t.Fatalf("VerifyAudit = %+v, %v; want an *AuditBreakError", rep, err)
@@ -127,7 +127,7 @@ func TestAuditPruned(t *testing.T) {
 	for i := 0; i < 250; i++ {
 		h.k.Import([]byte{byte(i)}) // refused and audited
 	}
-	rep, err := VerifyAudit(h.st)
+	rep, err := VerifyAudit(h.st, h.options().SecState)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestAuditPruned(t *testing.T) {
 		body, hash, _ := wire.EncodeAuditEntry(e)
 		return append(hash[:], body...)
 	})
-	_, err = VerifyAudit(h.st)
+	_, err = VerifyAudit(h.st, h.options().SecState)
 	var brk *AuditBreakError
 	if !errors.As(err, &brk) || brk.Seq != rep.FirstSeq || brk.Index != 0 {
 		t.Errorf("rewritten first kept entry: %v", err)

@@ -93,9 +93,10 @@ func ExampleVerifyAudit() {
 
 	res, err := hub.Import([]byte("not a credential")) // refused, and audited
 	fmt.Println(res.Reason, errors.Is(err, localauth.ErrRefused))
-	rep, err := localauth.VerifyAudit(st)
-	fmt.Println(rep.Entries, rep.LastSeq, err)
+	hub.Close() // writes the chain's head to the security state
+	rep, err := localauth.VerifyAudit(st, sec)
+	fmt.Println(rep.Entries, rep.LastSeq, rep.Security.Seq, rep.Events, err)
 	// Output:
 	// malformed true
-	// 1 1 <nil>
+	// 1 1 1 1 <nil>
 }

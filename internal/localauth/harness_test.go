@@ -77,7 +77,7 @@ func newHarness(t testing.TB, mods ...func(*Options)) *harness {
 			return
 		}
 		if !h.skipAuditCheck {
-			if _, err := VerifyAudit(h.st); err != nil {
+			if _, err := VerifyAudit(h.st, h.options().SecState); err != nil {
 				t.Errorf("audit chain at the end of the test: %v", err)
 			}
 		}

@@ -27,14 +27,17 @@ type Options struct {
 	Store       *store.Store       // required
 	// SecState is the directory of the security state kept apart from the
 	// store (config.SecStatePath): hub key, revocation snapshot, time floor,
-	// PIN lockouts. Required: without it a recovered store would reopen
-	// revoked keys.
+	// PIN lockouts, the audit chain's head. Required: without it a recovered
+	// store would reopen revoked keys.
 	SecState *secstate.Dir
 	// BuildTime: the trusted-time floor never starts below it; default
 	// BuildTime() (the binary's).
 	BuildTime time.Time
 	Clock     clock.Clock  // default clock.Real{}
 	Log       *slog.Logger // default: silent
+	// CloudSync: a cloud link is configured, so audit entries are pruned
+	// only once the cloud has acknowledged their events (see pruneAudit).
+	CloudSync bool
 
 	MaxGrants            int // imported grants; default 10 000
 	MaxRevoked           int // grant ids + key ids in one snapshot; default 10 000
@@ -167,6 +170,8 @@ type Keeper struct {
 	// next decision's commit (a challenge writes nothing).
 	staleNonces []nonceKey
 	timer       clock.Timer
+
+	audit auditState // the audit chain's head outside the store
 }
 
 // New opens the keeper's state in opts.Store (creating its buckets and the
@@ -225,6 +230,11 @@ func New(opts Options) (*Keeper, error) {
 	k.mu.Lock()
 	k.advanceLocked()
 	k.mu.Unlock()
+	k.audit.start(opts.SecState, k.clk, k.log)
+	if err := k.anchorAfterRecovery(); err != nil {
+		k.audit.close()
+		return nil, fmt.Errorf("localauth: anchoring the audit log after a store recovery: %w", err)
+	}
 	k.timer = k.clk.AfterFunc(opts.PersistEvery, k.persistTick)
 	return k, nil
 }
@@ -356,6 +366,7 @@ func (k *Keeper) Close() error {
 	k.closed = true
 	k.timer.Stop()
 	k.mu.Unlock()
+	k.audit.close()
 	return k.persistTime()
 }
 
@@ -417,18 +428,19 @@ func (k *Keeper) HubPublicKey() ed25519.PublicKey { return k.hubKey.Public().(ed
 
 // Status is the keeper's state for the admin socket.
 type Status struct {
-	Site              string     `json:"site"`
-	HubID             wire.ID    `json:"hub_id"`
-	Authorities       []wire.ID  `json:"authorities"`
-	Grants            int        `json:"grants"`
-	MaxGrants         int        `json:"max_grants"`
-	RevokedGrants     int        `json:"revoked_grants"`
-	RevokedKeys       int        `json:"revoked_keys"`
-	MaxRevoked        int        `json:"max_revoked"`
-	SnapshotSerial    uint64     `json:"snapshot_serial"`
-	PendingChallenges int        `json:"pending_challenges"`
-	Time              TimeStatus `json:"time"`
-	SecState          string     `json:"secstate"` // the security-state directory
+	Site              string      `json:"site"`
+	HubID             wire.ID     `json:"hub_id"`
+	Authorities       []wire.ID   `json:"authorities"`
+	Grants            int         `json:"grants"`
+	MaxGrants         int         `json:"max_grants"`
+	RevokedGrants     int         `json:"revoked_grants"`
+	RevokedKeys       int         `json:"revoked_keys"`
+	MaxRevoked        int         `json:"max_revoked"`
+	SnapshotSerial    uint64      `json:"snapshot_serial"`
+	PendingChallenges int         `json:"pending_challenges"`
+	Time              TimeStatus  `json:"time"`
+	Audit             AuditStatus `json:"audit"`
+	SecState          string      `json:"secstate"` // the security-state directory
 	// RevocationsLost is when the revocation list was found lost (a store
 	// recovery with its record unreadable); zero when it is known. Until a
 	// snapshot issued after it arrives, only owner grants and grants issued
@@ -440,6 +452,7 @@ type Status struct {
 
 // Status reports counts, the snapshot serial, the hub id and the time.
 func (k *Keeper) Status() Status {
+	audit := k.AuditStatus()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.advanceLocked()
@@ -448,7 +461,7 @@ func (k *Keeper) Status() Status {
 		Grants: len(k.grants), MaxGrants: k.opts.MaxGrants,
 		RevokedGrants: len(k.revGrants), RevokedKeys: len(k.revKeys), MaxRevoked: k.opts.MaxRevoked,
 		SnapshotSerial: k.serial, PendingChallenges: len(k.nonces),
-		Time: k.tt.status(k.opts.TrustedTimeBound), SecState: k.sec.Path(),
+		Time: k.tt.status(k.opts.TrustedTimeBound), Audit: audit, SecState: k.sec.Path(),
 		RevocationsLost: k.revLost,
 	}
 	if !k.revLost.IsZero() {

@@ -73,7 +73,7 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 
 	for round := range rounds {
 		killAt := 1 + rng.IntN(400) // acknowledgements to wait for
-		got, err := runAndKill(t, path, killAt, time.Duration(rng.IntN(2000))*time.Microsecond)
+		got, err := runAndKill(t, "TestHelperProcess", []string{crashHelperEnv + "=" + path}, killAt, time.Duration(rng.IntN(2000))*time.Microsecond)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
@@ -113,11 +113,13 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 	}
 }
 
-// runAndKill starts the helper process on path, SIGKILLs it delay after it has
-// acknowledged killAt events, and returns every seq it acknowledged.
-func runAndKill(t *testing.T, path string, killAt int, delay time.Duration) ([]uint64, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashHelperEnv+"="+path)
+// runAndKill runs the test binary's helper (a Test function that writes
+// until it is killed, printing "ack <seq>" per durable event) with env
+// added, SIGKILLs it delay after it has acknowledged killAt events, and
+// returns every seq it acknowledged.
+func runAndKill(t *testing.T, helper string, env []string, killAt int, delay time.Duration) ([]uint64, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

@@ -8,6 +8,8 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/hlc"
 )
 
 // Class decides how the outbox treats an event when it is full: telemetry
@@ -24,10 +26,16 @@ func (c Class) valid() bool {
 	return c == ClassAudit || c == ClassState || c == ClassTelemetry
 }
 
-// Event is one entry of the durable event log. Seq, Boot and Time are filled by AppendEvent.
+// Event is one entry of the durable event log. Seq, Boot, HLC and Time are filled by AppendEvent.
 type Event struct {
-	Seq    uint64         `json:"seq"`  // monotonically increasing, never reused (also after deletes and restarts)
-	Boot   uint64         `json:"boot"` // boot epoch of the agent that recorded it
+	Seq  uint64 `json:"seq"`  // monotonically increasing, never reused (also after deletes and restarts)
+	Boot uint64 `json:"boot"` // boot epoch of the agent that recorded it
+	// HLC is the hybrid logical clock when the event was recorded, stored
+	// with it: a resend carries the same value, and the order of HLCs is
+	// the order of seqs. A record written before the HLC was stored (key 7
+	// absent) reads with hlc.FromTime(Time): stable across resends, but not
+	// ordered against the clock of that time.
+	HLC    hlc.Timestamp  `json:"hlc"`
 	Time   time.Time      `json:"time"` // wall clock when recorded (a claim, not a fact)
 	Class  Class          `json:"class"`
 	Device string         `json:"device,omitempty"`
@@ -46,6 +54,7 @@ type record struct {
 	Device string         `cbor:"4,keyasint,omitempty"`
 	Type   string         `cbor:"5,keyasint,omitempty"`
 	Data   map[string]any `cbor:"6,keyasint,omitempty"`
+	HLC    uint64         `cbor:"7,keyasint,omitempty"`
 }
 
 var (
@@ -70,7 +79,7 @@ func must[T any](v T, err error) T {
 
 // encodeEvent returns the stored form of ev (without its Seq).
 func encodeEvent(ev *Event) ([]byte, error) {
-	r := record{Boot: ev.Boot, Class: ev.Class, Device: ev.Device, Type: ev.Type, Data: ev.Data}
+	r := record{Boot: ev.Boot, Class: ev.Class, Device: ev.Device, Type: ev.Type, Data: ev.Data, HLC: uint64(ev.HLC)}
 	if !ev.Time.IsZero() {
 		r.Time = ev.Time.UnixNano()
 		// UnixNano is undefined outside 1678..2262; refuse rather than store a
@@ -94,9 +103,12 @@ func decodeEvent(seq uint64, b []byte) (Event, error) {
 	if err := decMode.Unmarshal(b, &r); err != nil {
 		return Event{}, &CorruptEventError{Seq: seq, Err: err}
 	}
-	ev := Event{Seq: seq, Boot: r.Boot, Class: r.Class, Device: r.Device, Type: r.Type, Data: r.Data}
+	ev := Event{Seq: seq, Boot: r.Boot, HLC: hlc.Timestamp(r.HLC), Class: r.Class, Device: r.Device, Type: r.Type, Data: r.Data}
 	if r.Time != 0 {
 		ev.Time = time.Unix(0, r.Time).UTC()
+	}
+	if ev.HLC == 0 {
+		ev.HLC = hlc.FromTime(ev.Time) // a record from before the HLC was stored
 	}
 	return ev, nil
 }
@@ -110,7 +122,7 @@ func seqOf(k []byte) (uint64, error) {
 	return binary.BigEndian.Uint64(k), nil
 }
 
-// AppendEvent appends ev inside tx, filling Seq (bucket sequence), Boot and Time (if zero). Other
+// AppendEvent appends ev inside tx, filling Seq (bucket sequence), Boot, HLC and Time (if zero). Other
 // packages (localauth audit, sync) call it inside their own Update so that a state change and its
 // event commit together.
 //
@@ -128,15 +140,26 @@ func (s *Store) AppendEvent(tx *bbolt.Tx, ev *Event) error {
 	if err != nil {
 		return fmt.Errorf("store: appending event: %w", err)
 	}
-	ev.Seq, ev.Boot = seq, s.boot
 	if ev.Time.IsZero() {
 		ev.Time = s.now()
 	}
+	// Stamped inside the write transaction: bbolt runs one at a time, so
+	// HLCs rise with seqs. A rolled-back transaction only skips values.
+	ts, err := s.hlc.Now()
+	if err != nil {
+		return fmt.Errorf("store: appending event %d (%s): %w", seq, ev.Type, err)
+	}
+	ev.Seq, ev.Boot, ev.HLC = seq, s.boot, ts
 	val, err := encodeEvent(ev)
 	if err != nil {
 		return err
 	}
 	if err := b.Put(u64key(seq), val); err != nil {
+		return fmt.Errorf("store: appending event %d: %w", seq, err)
+	}
+	// Kept in the file too, for when every event has been acknowledged and
+	// deleted (no extra fsync: same transaction).
+	if err := tx.Bucket(metaBucket).Put(hlcKey, u64key(uint64(ts))); err != nil {
 		return fmt.Errorf("store: appending event %d: %w", seq, err)
 	}
 	return nil
@@ -173,6 +196,40 @@ func (s *Store) Events(after uint64, limit int) ([]Event, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ForEachEvent calls fn for every event with Seq > after, in Seq order,
+// inside tx (a caller's View or Update), until fn returns false. A record
+// that cannot be decoded stops it with a *CorruptEventError.
+func (s *Store) ForEachEvent(tx *bbolt.Tx, after uint64, fn func(Event) bool) error {
+	c := tx.Bucket(eventsBucket).Cursor()
+	for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
+		seq, err := seqOf(k)
+		if err != nil {
+			return err
+		}
+		if seq <= after {
+			continue
+		}
+		ev, err := decodeEvent(seq, v)
+		if err != nil {
+			return err
+		}
+		if !fn(ev) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// FirstSeqIn is the Seq of the oldest event still held, inside tx (0: the
+// log is empty). It reads one key: nothing is decoded.
+func (s *Store) FirstSeqIn(tx *bbolt.Tx) uint64 {
+	k, _ := tx.Bucket(eventsBucket).Cursor().First()
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
 }
 
 // LastSeq is the highest Seq ever assigned (0 if none), whether or not that

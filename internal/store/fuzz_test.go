@@ -5,11 +5,14 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/edgeagent/edgeagent/internal/hlc"
 )
 
 func TestEventRoundTrip(t *testing.T) {
 	ev := Event{
 		Boot:   7,
+		HLC:    hlc.New(1_795_342_500_123, 9),
 		Time:   time.Date(2026, 11, 22, 10, 15, 0, 123456789, time.UTC),
 		Class:  ClassAudit,
 		Device: "front-door",
@@ -28,6 +31,25 @@ func TestEventRoundTrip(t *testing.T) {
 	ev.Seq = 42
 	if !reflect.DeepEqual(got, ev) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, ev)
+	}
+}
+
+// A record written before events carried their HLC reads with the HLC of
+// its time, the same at every read, so its resends stay byte-identical.
+func TestLegacyRecordGetsItsHLCFromItsTime(t *testing.T) {
+	when := time.Date(2026, 11, 22, 10, 15, 0, 123456789, time.UTC)
+	b, err := encMode.Marshal(&record{Boot: 1, Time: when.UnixNano(), Class: ClassAudit, Type: "locked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		ev, err := decodeEvent(1, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.HLC != hlc.FromTime(when) {
+			t.Fatalf("legacy record's HLC = %v, want %v", ev.HLC, hlc.FromTime(when))
+		}
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package store owns the agent's bbolt file: opening it, its schema version, the integrity check at boot,
-// recovery of a corrupt file, group commit, device state and the event log.
+// recovery of a corrupt file, group commit, device state, the event log and the hybrid logical clock
+// that stamps each event as it is appended (its ceiling reserved in secstate, see initClock).
 //
 // Other packages keep their own buckets in the same file by creating them inside Update, so that a
 // state change and the event recording it commit in one transaction.
@@ -21,6 +22,9 @@ import (
 
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/edgeagent/edgeagent/internal/hlc"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 )
 
 // schemaVersion is the layout this code reads and writes. A file with another
@@ -37,13 +41,26 @@ var (
 	versionKey  = []byte("version")
 	bootKey     = []byte("boot")
 	instanceKey = []byte("instance")
+	hlcKey      = []byte("hlc") // the last HLC stamped on an event (8 bytes)
 )
+
+// hlcRecord is the secstate record of the HLC's ceiling (8 bytes,
+// big-endian): no event in any store file ever had a higher HLC.
+const hlcRecord = "hlc"
+
+// hlcAhead is how far beyond the wall clock the HLC's ceiling is reserved:
+// at most one small fsync'd write per minute of events.
+const hlcAhead = time.Minute
 
 // Options configure Open. The zero value is ready to use.
 type Options struct {
 	Log         *slog.Logger     // default: discard (a library is silent unless given a logger)
 	LockTimeout time.Duration    // how long to wait for the file lock; default 1s
 	Now         func() time.Time // default time.Now
+	// SecState keeps the HLC's ceiling outside the store file, so that a
+	// store recovered empty still stamps events above every HLC it ever
+	// issued. Nil: the ceiling is kept only in the file (tests, tools).
+	SecState *secstate.Dir
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +96,7 @@ type Store struct {
 	log      *slog.Logger
 	now      func() time.Time
 	report   Report
+	hlc      *hlc.Clock
 
 	mu      sync.Mutex
 	closed  bool
@@ -130,6 +148,10 @@ func Open(path string, opts Options) (*Store, Report, error) {
 	}
 
 	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now}
+	if err := s.initClock(opts.SecState); err != nil {
+		_ = db.Close()
+		return nil, rep, fmt.Errorf("store: %s: %w", path, err)
+	}
 	if err := s.initSchema(rep); err != nil {
 		_ = db.Close()
 		return nil, rep, fmt.Errorf("store: initialising %s: %w", path, err)
@@ -145,6 +167,55 @@ func Open(path string, opts Options) (*Store, Report, error) {
 	opts.Log.Info("store opened", "path", path, "boot", s.boot, "recovered", rep.Recovered)
 	return s, rep, nil
 }
+
+// initClock starts the HLC above the last one this file stamped and above
+// the ceiling in secstate (which covers every file this hub ever had). A
+// damaged ceiling is logged and passed over: event order is worth less than
+// starting, and the file's own value still holds unless it was lost too.
+func (s *Store) initClock(dir *secstate.Dir) error {
+	var last hlc.Timestamp
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if m := tx.Bucket(metaBucket); m != nil {
+			if b := m.Get(hlcKey); len(b) == 8 {
+				last = hlc.Timestamp(binary.BigEndian.Uint64(b))
+			}
+		}
+		if b := tx.Bucket(eventsBucket); b != nil {
+			if k, v := b.Cursor().Last(); k != nil {
+				if seq, err := seqOf(k); err == nil {
+					if ev, err := decodeEvent(seq, v); err == nil {
+						last = max(last, ev.HLC)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var ceil hlc.Timestamp
+	var save func(hlc.Timestamp) error
+	if dir != nil {
+		b, err := dir.Load(hlcRecord)
+		switch {
+		case err == nil && len(b) == 8:
+			ceil = hlc.Timestamp(binary.BigEndian.Uint64(b))
+		case err == nil:
+			s.log.Error("store: the HLC ceiling record has the wrong size; starting from the store's own value", "dir", dir.Path(), "bytes", len(b))
+		case !errors.Is(err, secstate.ErrNotFound):
+			s.log.Error("store: the HLC ceiling is unreadable; starting from the store's own value", "err", err)
+		}
+		save = func(ts hlc.Timestamp) error { return dir.Save(hlcRecord, u64key(uint64(ts))) }
+	}
+	s.hlc = hlc.NewDurable(s.now, last, ceil, hlcAhead, save)
+	return nil
+}
+
+// HLC is the hub's hybrid logical clock. AppendEvent stamps every event
+// with it; the sync layer feeds it the signed timestamps it receives
+// (Update) and stamps the documents it sends but does not store.
+func (s *Store) HLC() *hlc.Clock { return s.hlc }
 
 // initSchema creates the buckets of a new file, increments the boot epoch and,
 // after a recovery, records why in the audit log, all in one transaction.
@@ -311,4 +382,46 @@ func syncDir(dir string) error {
 		return err
 	}
 	return nil
+}
+
+// OpenReadOnly opens a store file for inspection, e.g. a copy taken from a
+// seized hub (`edgeagent audit verify --file`): bbolt in read-only mode,
+// with a shared lock, so nothing is written to the file (no boot epoch, no
+// recovery, no schema). The file is checked as Open checks it; a damaged
+// one is an error naming why, never moved aside. Update fails on the
+// returned store (bbolt refuses a write transaction); Close it when done.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o400, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (a running agent holds it: stop it or copy the file)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s read-only: %w", path, err)
+	}
+	if err := inspect(db, path); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, path: path, log: slog.New(slog.DiscardHandler), now: time.Now}
+	s.hlc = hlc.NewClock(s.now, 0)
+	err = db.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if meta == nil {
+			return errors.New("no meta bucket: not an edgeagent store")
+		}
+		s.instance = hex.EncodeToString(meta.Get(instanceKey))
+		if b := meta.Get(bootKey); len(b) == 8 {
+			s.boot = binary.BigEndian.Uint64(b)
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	s.report = Report{Path: path, Boot: s.boot}
+	return s, nil
 }

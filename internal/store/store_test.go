@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/hlc"
 )
 
 func TestOpenCreatesPrivateFile(t *testing.T) {
@@ -61,7 +63,7 @@ func TestReopenKeepsStateAndEvents(t *testing.T) {
 	if got := seqs(evs); !slices.Equal(got, []uint64{1, 2}) {
 		t.Fatalf("seqs after reopen = %v, want [1 2]", got)
 	}
-	want := Event{Seq: 1, Boot: 1, Time: testNow, Class: ClassAudit, Device: "door", Type: "locked"}
+	want := Event{Seq: 1, Boot: 1, HLC: hlc.FromTime(testNow), Time: testNow, Class: ClassAudit, Device: "door", Type: "locked"}
 	if !reflect.DeepEqual(evs[0], want) {
 		t.Errorf("event 1 = %+v, want %+v", evs[0], want)
 	}

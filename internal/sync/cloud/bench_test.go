@@ -47,7 +47,7 @@ func BenchmarkDrain(b *testing.B) {
 		b.StopTimer()
 		st := queueBacklog(b, backlog)
 		evs, _ := st.Events(0, 1)
-		p, _ := outbox.NewEnvelope("bench", make([]byte, 16), evs[0], 1).Marshal()
+		p, _ := outbox.NewEnvelope("bench", make([]byte, 16), evs[0]).Marshal()
 		payloadSize = len(p)
 		s, err := New(Options{Site: "bench", Store: st, Devices: &fakeDevices{}, Keeper: &fakeKeeper{},
 			Authorities: []crypto.PublicKey{}, DrainRate: 1e9, Limits: outbox.Limits{State: 10 * backlog},

@@ -24,10 +24,10 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
 	"github.com/edgeagent/edgeagent/internal/sync/outbox"
 	"github.com/edgeagent/edgeagent/internal/wire"
@@ -187,7 +187,12 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.hlc = hlc.NewClock(opts.Clock.Now, s.ob.HLC())
+	// The store owns the clock and stamps every event with it; an older
+	// agent's saved value may still be above the last stamped event.
+	s.hlc = opts.Store.HLC()
+	if err := s.hlc.Update(s.ob.LegacyHLC()); err != nil {
+		s.log.Warn("cloud: raising the clock to the saved one", "err", err)
+	}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -269,7 +274,6 @@ func (s *Service) Run(ctx context.Context) error {
 	wg.Go(func() { s.inboundLoop(ctx) })
 	err := s.link.Run(ctx, s.session)
 	wg.Wait()
-	s.ob.SetHLC(s.hlc.Last())
 	if ferr := s.ob.Flush(); ferr != nil {
 		s.log.Warn("cloud: saving outbox counters at stop", "err", ferr)
 	}
@@ -305,7 +309,6 @@ func (s *Service) outboxLoop(ctx context.Context) {
 		}
 		if now := s.clk.Now(); now.Sub(lastFlush) >= outboxFlush {
 			lastFlush = now
-			s.ob.SetHLC(s.hlc.Last())
 			if err := s.ob.Flush(); err != nil {
 				s.log.Warn("cloud: saving outbox counters", "err", err)
 			}

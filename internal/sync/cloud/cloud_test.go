@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
@@ -453,5 +456,54 @@ func TestCheckPrefix(t *testing.T) {
 	tp := NewTopics("edgeagent", "home-1")
 	if tp.Evt != "edgeagent/home-1/evt" || tp.Cfg != "edgeagent/home-1/cfg" {
 		t.Fatalf("%+v", tp)
+	}
+}
+
+// A signed command's issued-at ahead of the hub's wall clock raises the
+// hybrid logical clock durably: even after the store file is lost, the
+// next event is stamped above it (issue 9 item 8).
+func TestCommandIssuedAtRaisesTheClockDurably(t *testing.T) {
+	dir := t.TempDir()
+	sec, err := secstate.Open(filepath.Join(dir, "security"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	behind := func() time.Time { return t0.Add(-10 * time.Minute) } // a Pi whose clock lags
+	path := filepath.Join(dir, "state.db")
+	st, _, err := store.Open(path, store.Options{SecState: sec, Now: behind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := wire.GenerateKey(wire.Ed25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, st: st, dev: &fakeDevices{locked: true}, keeper: &fakeKeeper{floor: t0.Add(-time.Hour)}, clk: clocktest.New(t0), auth: auth}
+	r.restart()
+	r.deliver(r.s.topics.Cmd, r.command(nil)) // issued at t0
+	if calls := r.dev.Calls(); len(calls) != 1 {
+		t.Fatalf("the command did not run: %v", calls)
+	}
+	iat := hlc.FromTime(t0)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil { // the store is lost
+		t.Fatal(err)
+	}
+	st, _, err = store.Open(path, store.Options{SecState: sec, Now: behind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Record("door", nil, []store.Event{{Class: store.ClassAudit, Type: "locked"}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := evs[len(evs)-1].HLC; got <= iat {
+		t.Fatalf("after the store was lost the next event has HLC %v, not above the command's issued-at %v", got, iat)
 	}
 }

@@ -96,7 +96,7 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 			ev := queue[0]
 			queue = queue[1:]
 			after = ev.Seq
-			payload, err := outbox.NewEnvelope(s.site, s.instance, ev, s.hlc.Tick(ev.Time)).Marshal()
+			payload, err := outbox.NewEnvelope(s.site, s.instance, ev).Marshal()
 			if err != nil {
 				// Cannot happen for what the store decoded; drop rather than
 				// stall the queue on it forever.
@@ -219,7 +219,11 @@ func (s *Service) stateLoop(ctx context.Context, sess *mqttlink.Session) {
 }
 
 func (s *Service) publishState(ctx context.Context, sess *mqttlink.Session, list []devices.State) error {
-	doc := StateDoc{Site: s.site, HLC: uint64(s.hlc.Now()), Time: s.clk.Now().UnixMilli()}
+	ts, err := s.hlc.Now()
+	if err != nil {
+		return err
+	}
+	doc := StateDoc{Site: s.site, HLC: uint64(ts), Time: s.clk.Now().UnixMilli()}
 	for _, d := range list {
 		doc.Devices = append(doc.Devices, DeviceState{ID: d.ID, Kind: d.Kind, Name: d.Name, State: d.State, Attrs: d.Attrs})
 	}

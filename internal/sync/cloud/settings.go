@@ -13,8 +13,8 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/store"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/edgeagent/edgeagent/internal/store"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -26,7 +25,7 @@ type Envelope struct {
 	Boot     uint64         `cbor:"3,keyasint"`           // boot epoch of the agent that recorded the event
 	Seq      uint64         `cbor:"4,keyasint"`           // event log sequence, from 1, per instance
 	ID       []byte         `cbor:"5,keyasint"`           // EventID(Instance, Seq)
-	HLC      uint64         `cbor:"6,keyasint"`           // hybrid logical clock, see package hlc
+	HLC      uint64         `cbor:"6,keyasint"`           // hybrid logical clock when recorded (store.Event.HLC)
 	Time     int64          `cbor:"7,keyasint,omitempty"` // wall clock when recorded, Unix ms (a claim)
 	Type     string         `cbor:"8,keyasint"`
 	Class    string         `cbor:"9,keyasint"`
@@ -54,11 +53,13 @@ func ParseInstance(s string) ([]byte, error) {
 	return b, nil
 }
 
-// NewEnvelope wraps a stored event.
-func NewEnvelope(site string, instance []byte, ev store.Event, ts hlc.Timestamp) *Envelope {
+// NewEnvelope wraps a stored event. Everything in it comes from the stored
+// record, the HLC included (stamped when the event was recorded), so a
+// resend is byte-identical.
+func NewEnvelope(site string, instance []byte, ev store.Event) *Envelope {
 	e := &Envelope{
 		Site: site, Instance: instance, Boot: ev.Boot, Seq: ev.Seq, ID: EventID(instance, ev.Seq),
-		HLC: uint64(ts), Type: ev.Type, Class: string(ev.Class), Device: ev.Device, Body: ev.Data,
+		HLC: uint64(ev.HLC), Type: ev.Type, Class: string(ev.Class), Device: ev.Device, Body: ev.Data,
 	}
 	if !ev.Time.IsZero() {
 		e.Time = ev.Time.UnixMilli()

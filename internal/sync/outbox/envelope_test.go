@@ -5,24 +5,25 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/store"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
 var testInstance = bytes.Repeat([]byte{0xab}, 16)
 
 func testEvent() store.Event {
-	return store.Event{Seq: 42, Boot: 3, Time: time.UnixMilli(1767225600123).UTC(), Class: store.ClassAudit,
+	return store.Event{Seq: 42, Boot: 3, HLC: hlc.New(1767225600123, 4), Time: time.UnixMilli(1767225600123).UTC(), Class: store.ClassAudit,
 		Device: "front-door", Type: "unlocked", Data: map[string]any{"by": "command", "n": uint64(2)}}
 }
 
 func TestEnvelopeRoundTrip(t *testing.T) {
-	e := NewEnvelope("home-1", testInstance, testEvent(), hlc.New(1767225600123, 4))
+	e := NewEnvelope("home-1", testInstance, testEvent())
 	b, err := e.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func TestEventIDsAreStableAndDistinct(t *testing.T) {
 func TestOversizedBodyIsTruncated(t *testing.T) {
 	ev := testEvent()
 	ev.Data = map[string]any{"blob": strings.Repeat("x", MaxPayload)}
-	b, err := NewEnvelope("home-1", testInstance, ev, 1).Marshal()
+	b, err := NewEnvelope("home-1", testInstance, ev).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestOversizedBodyIsTruncated(t *testing.T) {
 }
 
 func TestDecodeEnvelopeRefuses(t *testing.T) {
-	good := NewEnvelope("home-1", testInstance, testEvent(), 1)
+	good := NewEnvelope("home-1", testInstance, testEvent())
 	for _, tc := range []struct {
 		name string
 		edit func(e *Envelope)
@@ -112,7 +113,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{Seq: 1 << 40, Boot: 9, Class: store.ClassTelemetry, Type: "temperature", Time: time.Unix(1, 0),
 			Data: map[string]any{"t": 21.5, "alarms": []any{"sensor"}, "m": map[string]any{"k": int64(-1)}}},
 	} {
-		b, err := NewEnvelope("home-1", testInstance, e, hlc.New(5, 1)).Marshal()
+		b, err := NewEnvelope("home-1", testInstance, e).Marshal()
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -156,4 +157,52 @@ func ExampleEventID() {
 	fmt.Printf("%x\n", EventID(instance, 1))
 	// Output:
 	// f602264750565526d3efc67b197c2ff9
+}
+
+// The envelope of an event is a function of the stored record: sent before
+// a restart and again after it (a PUBACK lost with the connection), with
+// the wall clock set back meanwhile, the bytes are the same. The drain used
+// to stamp the HLC when it sent, so a resend carried another one.
+func TestResendIsByteIdenticalAcrossARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	open := func() *store.Store {
+		st, _, err := store.Open(path, store.Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	envelope := func(st *store.Store) []byte {
+		evs, err := st.Events(0, 1)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("events %v, %v", evs, err)
+		}
+		inst, err := ParseInstance(st.Instance())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := NewEnvelope("home-1", inst, evs[0]).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	st := open()
+	if err := st.Record("front-door", []byte("unlocked"), []store.Event{{Class: store.ClassAudit, Type: "unlocked"}}); err != nil {
+		t.Fatal(err)
+	}
+	first := envelope(st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(-10 * time.Minute)
+	st = open()
+	defer st.Close()
+	if _, err := st.HLC().Now(); err != nil { // the clock moves on meanwhile
+		t.Fatal(err)
+	}
+	if again := envelope(st); !bytes.Equal(first, again) {
+		t.Fatalf("resent envelope differs:\n%x\n%x", first, again)
+	}
 }

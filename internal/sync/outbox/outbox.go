@@ -36,8 +36,8 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/store"
-	"github.com/edgeagent/edgeagent/internal/sync/hlc"
 )
 
 // Limits are the per-class bounds on queued events.
@@ -79,7 +79,7 @@ type meta struct {
 	Indexed   uint64         `cbor:"1,keyasint"`           // every event with seq <= Indexed is counted
 	Counts    map[string]int `cbor:"2,keyasint"`           // class -> queued events
 	Deleting  []uint64       `cbor:"3,keyasint,omitempty"` // seqs whose delete may not have happened yet
-	HLC       uint64         `cbor:"4,keyasint,omitempty"` // the sync layer's clock, saved for monotonicity
+	HLC       uint64         `cbor:"4,keyasint,omitempty"` // read only: an older agent's saved clock (see LegacyHLC)
 	AuditFull bool           `cbor:"5,keyasint,omitempty"` // the audit alarm is raised
 }
 
@@ -475,23 +475,15 @@ func putMeta(tx *bbolt.Tx, m *meta) error {
 	return bk.Put(metaKey, b)
 }
 
-// SetHLC records the sync layer's clock, saved with the next write.
-func (o *Outbox) SetHLC(ts hlc.Timestamp) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if uint64(ts) > o.m.HLC {
-		o.m.HLC, o.dirty = uint64(ts), true
-	}
-}
-
-// HLC is the clock value saved before the last restart.
-func (o *Outbox) HLC() hlc.Timestamp {
+// LegacyHLC is the clock an older agent saved in the meta record, before
+// events carried their own: fed once to the store's clock after an upgrade.
+func (o *Outbox) LegacyHLC() hlc.Timestamp {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return hlc.Timestamp(o.m.HLC)
 }
 
-// Flush writes the counters and the clock if they changed since the last
+// Flush writes the counters if they changed since the last
 // write, so that a restart counts fewer events again. Cheap when clean.
 func (o *Outbox) Flush() error {
 	o.mu.Lock()
