@@ -163,10 +163,7 @@ func (l *LAN) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send a user (1..%d bytes) and a PIN (1..%d)", wire.MaxNameLength, localauth.MaxPINLength))
 		return
 	}
-	if !l.allow(w, l.loginUser, req.User, "too many login attempts for this user") {
-		return
-	}
-	res, err := l.keeper.CheckPIN(req.User, req.PIN)
+	res, err := l.keeper.CheckPIN(req.User, req.PIN, clientAddr(r))
 	if err != nil {
 		l.log.Error("lan: PIN check not recorded", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "audit_failed", "the login could not be recorded; try again")
@@ -332,10 +329,6 @@ func (l *LAN) challenge(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := l.keeper.Challenge(req.Device, req.Action)
 	switch {
-	case errors.Is(err, localauth.ErrFull):
-		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, "busy", "too many challenges pending: try again shortly")
-		return
 	case errors.Is(err, localauth.ErrBadSpec):
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return

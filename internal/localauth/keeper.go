@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/store"
@@ -28,10 +30,9 @@ type Options struct {
 	Clock       clock.Clock        // default clock.Real{}
 	Log         *slog.Logger       // default: silent
 
-	MaxGrants            int // imported grants; default 10 000
-	MaxRevoked           int // grant ids + key ids in one snapshot; default 10 000
-	MaxPendingChallenges int // challenges issued and not yet expired; default 1 024
-	MaxAuditEntries      int // audit entries kept on the hub; default 50 000 (see appendAudit)
+	MaxGrants       int // imported grants; default 10 000
+	MaxRevoked      int // grant ids + key ids in one snapshot; default 10 000
+	MaxAuditEntries int // audit entries kept on the hub; default 50 000 (see appendAudit)
 
 	// ChallengeTTL is how long a nonce may be answered; default and maximum
 	// 30 s.
@@ -88,9 +89,6 @@ func (o *Options) setDefaults() error {
 	if o.MaxRevoked > wire.MaxArrayElements {
 		return fmt.Errorf("%w: MaxRevoked %d is above what a snapshot can carry (%d)", ErrBadSpec, o.MaxRevoked, wire.MaxArrayElements)
 	}
-	if o.MaxPendingChallenges <= 0 {
-		o.MaxPendingChallenges = 1024
-	}
 	if o.MaxAuditEntries <= 0 {
 		o.MaxAuditEntries = 50000
 	}
@@ -141,11 +139,11 @@ type Keeper struct {
 	revGrants map[wire.ID]struct{}
 	revKeys   map[wire.ID]struct{}
 	serial    uint64
-	nonces    map[nonceKey]*nonceEntry
-	// staleNonces are expired nonces still in the store, deleted with the
-	// next decision's commit (a challenge writes nothing).
-	staleNonces []nonceKey
-	timer       clock.Timer
+	ch        challenges
+	timer     clock.Timer
+
+	pins   pinLockouts // k.pinMu
+	argon2 argon2Func  // nil: argon2.IDKey; tests count the calls
 }
 
 // New opens the keeper's state in opts.Store (creating its buckets and the
@@ -161,7 +159,8 @@ func New(opts Options) (*Keeper, error) {
 		byName:      make(map[string][]*grantEntry),
 		revGrants:   make(map[wire.ID]struct{}),
 		revKeys:     make(map[wire.ID]struct{}),
-		nonces:      make(map[nonceKey]*nonceEntry),
+		ch:          newChallenges(),
+		pins:        newPINLockouts(),
 	}
 	if err := wire.CheckName("site", opts.Site); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSpec, err)
@@ -186,6 +185,10 @@ func New(opts Options) (*Keeper, error) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		// Nonces were kept here before challenges became stateless.
+		if err := tx.DeleteBucket([]byte("auth_nonces")); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
 		}
 		meta := tx.Bucket(bucketMeta)
 		if meta.Get(keyHubKey) == nil {
@@ -278,19 +281,7 @@ func (k *Keeper) load(tx *bbolt.Tx) error {
 	if skipped > 0 {
 		k.log.Warn("localauth: grants of authorities no longer pinned ignored", "count", skipped)
 	}
-
-	return tx.Bucket(bucketNonces).ForEach(func(key, v []byte) error {
-		n, err := unmarshalNonceEntry(v)
-		if err != nil || len(key) != wire.NonceSize {
-			return nil // not loaded: an answer to it is refused as nonce_unknown
-		}
-		var nk nonceKey
-		copy(nk[:], key)
-		n.stored = true
-		k.nonces[nk] = n
-		k.tt.raise(time.Unix(0, n.issued))
-		return nil
-	})
+	return nil
 }
 
 func (k *Keeper) addGrant(g *grantEntry) {
@@ -398,17 +389,16 @@ func (k *Keeper) HubPublicKey() ed25519.PublicKey { return k.hubKey.Public().(ed
 
 // Status is the keeper's state for the admin socket.
 type Status struct {
-	Site              string     `json:"site"`
-	HubID             wire.ID    `json:"hub_id"`
-	Authorities       []wire.ID  `json:"authorities"`
-	Grants            int        `json:"grants"`
-	MaxGrants         int        `json:"max_grants"`
-	RevokedGrants     int        `json:"revoked_grants"`
-	RevokedKeys       int        `json:"revoked_keys"`
-	MaxRevoked        int        `json:"max_revoked"`
-	SnapshotSerial    uint64     `json:"snapshot_serial"`
-	PendingChallenges int        `json:"pending_challenges"`
-	Time              TimeStatus `json:"time"`
+	Site           string     `json:"site"`
+	HubID          wire.ID    `json:"hub_id"`
+	Authorities    []wire.ID  `json:"authorities"`
+	Grants         int        `json:"grants"`
+	MaxGrants      int        `json:"max_grants"`
+	RevokedGrants  int        `json:"revoked_grants"`
+	RevokedKeys    int        `json:"revoked_keys"`
+	MaxRevoked     int        `json:"max_revoked"`
+	SnapshotSerial uint64     `json:"snapshot_serial"`
+	Time           TimeStatus `json:"time"`
 }
 
 // Status reports counts, the snapshot serial, the hub id and the time.
@@ -420,8 +410,8 @@ func (k *Keeper) Status() Status {
 		Site: k.opts.Site, HubID: k.hubID,
 		Grants: len(k.grants), MaxGrants: k.opts.MaxGrants,
 		RevokedGrants: len(k.revGrants), RevokedKeys: len(k.revKeys), MaxRevoked: k.opts.MaxRevoked,
-		SnapshotSerial: k.serial, PendingChallenges: len(k.nonces),
-		Time: k.tt.status(k.opts.TrustedTimeBound),
+		SnapshotSerial: k.serial,
+		Time:           k.tt.status(k.opts.TrustedTimeBound),
 	}
 	for id := range k.authorities {
 		s.Authorities = append(s.Authorities, id)

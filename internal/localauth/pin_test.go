@@ -16,7 +16,7 @@ func TestPINLockout(t *testing.T) {
 
 	check := func(pin string, want Reason) PINResult {
 		t.Helper()
-		res, err := h.k.CheckPIN("alice", pin)
+		res, err := h.k.CheckPIN("alice", pin, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,14 +89,14 @@ func TestPINGrantState(t *testing.T) {
 	h.mustImport(h.issue(h.spec(bob, func(s *GrantSpec) { s.Name = "bob" }))) // no PIN
 
 	for _, c := range []struct{ user, pin string }{{"bob", "1234"}, {"carol", "1234"}, {"", "1234"}, {"al\nice", "1234"}} {
-		res, err := h.k.CheckPIN(c.user, c.pin)
+		res, err := h.k.CheckPIN(c.user, c.pin, "")
 		if err != nil || res.Reason != ReasonUnknownUser {
 			t.Errorf("%q: %+v, %v; want unknown_user", c.user, res, err)
 		}
 	}
 	h.mustImport(h.revoke(1, [][]byte{ga}, nil))
 	// The revoked grant was deleted with the snapshot: alice is unknown now.
-	if res, _ := h.k.CheckPIN("alice", "1234"); res.OK {
+	if res, _ := h.k.CheckPIN("alice", "1234", ""); res.OK {
 		t.Errorf("revoked alice: %+v", res)
 	}
 }
