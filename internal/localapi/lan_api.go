@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -111,8 +113,7 @@ type LANStatus struct {
 	Cloud       *CloudStatus `json:"cloud"`        // null: no cloud link configured
 }
 
-// LANEvent is an event as the web app shows it. Guests get no Data (it
-// names other people).
+// LANEvent is an event as the web app shows it. Guests get no Data.
 type LANEvent struct {
 	Seq    uint64         `json:"seq"`
 	Time   time.Time      `json:"time"`
@@ -450,7 +451,7 @@ func (l *LAN) events(w http.ResponseWriter, r *http.Request) {
 	out := []LANEvent{}
 	for i := len(evs) - 1; i >= 0 && len(out) < int(limit); i-- {
 		e := evs[i]
-		if guest && (e.Device == "" || !wire.Allows(sc.Devices, e.Device)) {
+		if !visible(sc, e) {
 			continue
 		}
 		le := LANEvent{Seq: e.Seq, Time: e.Time, Device: e.Device, Type: e.Type}
@@ -460,6 +461,34 @@ func (l *LAN) events(w http.ResponseWriter, r *http.Request) {
 		out = append(out, le)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// visible is whether a session on the grant sc may see event e. Every role
+// sees the events of the devices its grant covers, and its own
+// authentication events (logins, decisions and imports of its grant) on
+// those devices or on none. Only an owner sees others' authentication
+// events (who came in, with which grant and key) and the hub's events that
+// belong to no device (alarms, settings).
+func visible(sc localauth.GrantScope, e store.Event) bool {
+	if sc.Role == wire.RoleOwner {
+		return e.Device == "" || wire.Allows(sc.Devices, e.Device) || isAuthEvent(e.Type)
+	}
+	if e.Device != "" && !wire.Allows(sc.Devices, e.Device) {
+		return false
+	}
+	if isAuthEvent(e.Type) {
+		g, _ := e.Data["grant"].(string)
+		return g != "" && g == hex.EncodeToString(sc.GrantID[:])
+	}
+	return e.Device != ""
+}
+
+func isAuthEvent(typ string) bool {
+	switch typ {
+	case localauth.EventDecision, localauth.EventPIN, localauth.EventImport:
+		return true
+	}
+	return false
 }
 
 // credentials is the mailbox: anyone on the network may hand in a signed
