@@ -464,23 +464,23 @@ func (l *LAN) events(w http.ResponseWriter, r *http.Request) {
 }
 
 // visible is whether a session on the grant sc may see event e. Every role
-// sees the events of the devices its grant covers, and its own
-// authentication events (logins, decisions and imports of its grant) on
-// those devices or on none. Only an owner sees others' authentication
-// events (who came in, with which grant and key) and the hub's events that
-// belong to no device (alarms, settings).
+// sees the events of the devices its grant covers, and of the
+// authentication events only its own: its decisions on those devices, and
+// (but for guests, who see their devices and nothing else) its logins and
+// the imports of its grant. Only an owner sees others' authentication
+// events (who came in, with which grant and key) and the hub's events of no
+// device (alarms).
 func visible(sc localauth.GrantScope, e store.Event) bool {
+	covered := e.Device != "" && wire.Allows(sc.Devices, e.Device)
 	if sc.Role == wire.RoleOwner {
-		return e.Device == "" || wire.Allows(sc.Devices, e.Device) || isAuthEvent(e.Type)
+		return covered || e.Device == "" || isAuthEvent(e.Type)
 	}
-	if e.Device != "" && !wire.Allows(sc.Devices, e.Device) {
-		return false
+	if !isAuthEvent(e.Type) {
+		return covered
 	}
-	if isAuthEvent(e.Type) {
-		g, _ := e.Data["grant"].(string)
-		return g != "" && g == hex.EncodeToString(sc.GrantID[:])
-	}
-	return e.Device != ""
+	g, _ := e.Data["grant"].(string)
+	own := g != "" && g == hex.EncodeToString(sc.GrantID[:])
+	return own && (covered || (e.Device == "" && sc.Role != wire.RoleGuest))
 }
 
 func isAuthEvent(typ string) bool {
