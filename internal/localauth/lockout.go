@@ -15,13 +15,19 @@ import (
 //     address: a stranger guessing at a resident's name locks himself out,
 //     not her phone.
 //   - totalAttemptsFactor×Attempts wrong entries from all addresses together
-//     lock the name out everywhere: the backstop that bounds guesses by an
-//     attacker with many addresses (on a home LAN anyone may take another
-//     free address, and IPv6 offers plenty). The price: such an attacker
-//     can still lock a resident's PIN out everywhere (never her phone key).
+//     lock the name out from every address that has guessed wrong since its
+//     last right entry: the backstop that bounds guesses by an attacker with
+//     many addresses (on a home LAN anyone may take another free address,
+//     and IPv6 offers plenty). An address with a clean slate is not held
+//     back, so that one attacker, however patient, cannot reach the
+//     resident's phone; a fresh address gets one guess before the backstop
+//     holds it too.
 //   - A name keeps at most maxPINAddrs address records; the addresses
 //     beyond share one (pinOverflowAddr), so that a flood of addresses
-//     cannot grow the store.
+//     cannot grow the store, nor buy more than maxPINAddrs clean slates. The
+//     price: an attacker with that many addresses holds the shared one
+//     dirty, and a resident coming from a new address then shares its
+//     lockout (never her phone key's).
 //
 // Records of names that have a PIN grant are kept in the store (bucket
 // auth_pin, one pinRecord per key: the user's total under the user name,

@@ -129,9 +129,11 @@ func TestNewPINVerifier(t *testing.T) {
 // TestPINLockoutPerClient: wrong PINs from one address lock the name out
 // from that address only; the right PIN from another still logs in, and
 // resets only that address and the total. Wrong PINs from several addresses
-// add up to the per-user backstop (4 × Attempts), which locks everywhere; a
-// reboot resets none of it. Addresses beyond maxPINAddrs per name share one
-// record, so a flood of addresses does not grow the store.
+// add up to the per-user backstop (4 × Attempts), which holds back every
+// address that guessed wrong (a fresh one after its first guess), but not
+// the resident's; a reboot resets none of it. Addresses beyond maxPINAddrs
+// per name share one record, so a flood of addresses does not grow the
+// store.
 func TestPINLockoutPerClient(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
 		o.PIN = PINPolicy{Attempts: 3, Lockout: time.Minute, MaxLockout: 10 * time.Minute}
@@ -161,20 +163,25 @@ func TestPINLockoutPerClient(t *testing.T) {
 	check("10.0.0.7", "482913", ReasonGranted)
 	check("10.0.0.66", "482913", ReasonLockedOut) // her success does not free the attacker
 
-	// The backstop: 12 wrong entries in all, from four addresses.
-	for i := range 4 {
+	// The backstop: 12 wrong entries in all, from five addresses (three
+	// locked on their own, one with 2 wrong entries, one with the 12th).
+	for i := range 3 {
 		for range 3 {
 			check(fmt.Sprintf("10.0.1.%d", i), "000000", ReasonWrongPIN)
 		}
 	}
-	res := check("10.0.0.7", "482913", ReasonLockedOut)
+	check("10.0.1.3", "000000", ReasonWrongPIN)
+	check("10.0.1.3", "000000", ReasonWrongPIN)
+	res := check("10.0.1.4", "000000", ReasonWrongPIN)
 	if got := res.LockedUntil.Sub(h.k.TimeStatus().Floor); got != time.Minute {
 		t.Errorf("backstop lockout %v, want 1m", got)
 	}
+	check("10.0.1.3", "482913", ReasonLockedOut) // not locked on its own: held back
+	check("10.0.1.5", "000000", ReasonWrongPIN)  // a fresh address: one guess
+	check("10.0.1.5", "482913", ReasonLockedOut)
 	h.reopen()
-	check("10.0.0.8", "482913", ReasonLockedOut)
-	h.clk.Advance(61 * time.Second)
-	check("10.0.0.7", "482913", ReasonGranted)
+	check("10.0.1.3", "482913", ReasonLockedOut)
+	check("10.0.0.7", "482913", ReasonGranted) // the resident's clean slate
 
 	// A flood of addresses: at most maxPINAddrs records for the name.
 	h.clk.Advance(time.Hour)
@@ -240,5 +247,33 @@ func TestPINUnknownNameSameWork(t *testing.T) {
 	}
 	if n := len(h.k.pins.names); n != maxUnknownNames {
 		t.Errorf("%d unknown names tracked, want %d", n, maxUnknownNames)
+	}
+}
+
+// TestPINPatientAttacker: one address guessing at alice's name for days,
+// each time its lockout ends, passes the per-user backstop's count many
+// times over; alice's own address is never held back.
+func TestPINPatientAttacker(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.PIN = PINPolicy{Attempts: 3, Lockout: time.Minute, MaxLockout: time.Hour} })
+	alice := h.key(wire.Ed25519)
+	h.mustImport(h.issue(h.spec(alice, func(s *GrantSpec) { s.PIN = "482913" })))
+	guesses := 0
+	for range 48 {
+		res, err := h.k.CheckPIN("alice", "000000", "10.0.0.66")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reason == ReasonWrongPIN {
+			guesses++
+		}
+		if !res.LockedUntil.IsZero() {
+			h.clk.Set(res.LockedUntil.Add(time.Second))
+		}
+	}
+	if guesses < 4*3*2 {
+		t.Fatalf("%d guesses checked, want well past the backstop's 12", guesses)
+	}
+	if res, err := h.k.CheckPIN("alice", "482913", "10.0.0.7"); err != nil || res.Reason != ReasonGranted {
+		t.Errorf("alice from her own address after %d guesses from another: %+v %v", guesses, res, err)
 	}
 }

@@ -37,8 +37,9 @@ type PINResult struct {
 // per user over every client: Attempts wrong entries from one client lock
 // the user out from that client only, so a stranger cannot shut a resident
 // out of her own phone by guessing at her name from his; 4×Attempts from
-// all clients together lock the user out everywhere, which bounds what an
-// attacker with many addresses may guess (see pinLockouts). While locked
+// all clients together lock the user out from every client that has
+// guessed wrong, which bounds what an attacker with many addresses may
+// guess (see pinLockouts). While locked
 // out no PIN is checked at all. A holder-key decision (Decide) never looks
 // at any of this.
 //
@@ -89,8 +90,11 @@ func (k *Keeper) CheckPIN(user, pin, client string) (PINResult, error) {
 	addrKey := u.addrKey(client)
 	addr, total := u.addrs[addrKey], u.total
 	now := floor.UnixNano()
+	// The backstop holds back the addresses that have guessed wrong, not
+	// the one the resident logs in from without a slip.
+	backstop := total.lockedUntil > now && addr.failures > 0
 
-	if addr.lockedUntil > now || total.lockedUntil > now {
+	if addr.lockedUntil > now || backstop {
 		res.Reason = ReasonLockedOut
 	} else {
 		v, grant := dummyVerifier(), (*wire.Grant)(nil)
@@ -135,7 +139,11 @@ func (k *Keeper) CheckPIN(user, pin, client string) (PINResult, error) {
 		total = total.fail(k.opts.PIN, totalAttemptsFactor*k.opts.PIN.Attempts, floor)
 	}
 	res.Failures = int(addr.failures)
-	if lock := max(addr.lockedUntil, total.lockedUntil); lock > now {
+	lock := addr.lockedUntil
+	if addr.failures > 0 {
+		lock = max(lock, total.lockedUntil)
+	}
+	if lock > now {
 		res.LockedUntil = time.Unix(0, lock).UTC()
 	}
 
