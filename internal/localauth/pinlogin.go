@@ -39,9 +39,8 @@ type PINResult struct {
 // out of her own phone by guessing at her name from his; 4×Attempts from
 // all clients together lock the user out from every client that has
 // guessed wrong, which bounds what an attacker with many addresses may
-// guess (see pinLockouts). While locked
-// out no PIN is checked at all. A holder-key decision (Decide) never looks
-// at any of this.
+// guess (see pinLockouts). While locked out no PIN is checked at all. A
+// holder-key decision (Decide) never looks at any of this.
 //
 // A name with no PIN grant gets the same work and the same answers: its
 // PIN is hashed with argon2id against the newest PIN verifier the hub
