@@ -54,8 +54,8 @@ type LANOptions struct {
 	// RequestsPerSecond per client address and per logged-in user, with
 	// bursts of twice as many; default 20, negative: no limit (benchmarks).
 	RequestsPerSecond int
-	// LoginsPerMinute per client address and per user name, on top of the
-	// Keeper's PIN lockout; default 10, negative: no limit.
+	// LoginsPerMinute per client address, on top of the Keeper's PIN
+	// lockouts; default 10, negative: no limit.
 	LoginsPerMinute int
 
 	Clock clock.Clock  // default clock.Real{}
@@ -83,8 +83,10 @@ type LAN struct {
 	sessions *sessions
 	web      *webAssets
 	// Limits: every request per address, logged-in requests per user,
-	// login attempts per address and per user name.
-	perAddr, perUser, loginAddr, loginUser *rateLimiter
+	// login attempts per address. Not login attempts per user name from
+	// every address: a stranger could spend a resident's share and keep her
+	// out (the Keeper's lockouts are per address, with a per-user backstop).
+	perAddr, perUser, loginAddr *rateLimiter
 
 	mu     sync.Mutex
 	listen string // the address served, once Listen or Serve has it
@@ -131,7 +133,6 @@ func NewLAN(opts LANOptions) (*LAN, error) {
 	l.perUser = newRateLimiter(opts.Clock, rps, 2*opts.RequestsPerSecond, maxRateKeys)
 	lpm := float64(opts.LoginsPerMinute) / 60
 	l.loginAddr = newRateLimiter(opts.Clock, lpm, opts.LoginsPerMinute, maxRateKeys)
-	l.loginUser = newRateLimiter(opts.Clock, lpm, opts.LoginsPerMinute, maxRateKeys)
 	return l, nil
 }
 

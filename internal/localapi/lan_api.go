@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -111,8 +113,7 @@ type LANStatus struct {
 	Cloud       *CloudStatus `json:"cloud"`        // null: no cloud link configured
 }
 
-// LANEvent is an event as the web app shows it. Guests get no Data (it
-// names other people).
+// LANEvent is an event as the web app shows it. Guests get no Data.
 type LANEvent struct {
 	Seq    uint64         `json:"seq"`
 	Time   time.Time      `json:"time"`
@@ -163,10 +164,7 @@ func (l *LAN) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send a user (1..%d bytes) and a PIN (1..%d)", wire.MaxNameLength, localauth.MaxPINLength))
 		return
 	}
-	if !l.allow(w, l.loginUser, req.User, "too many login attempts for this user") {
-		return
-	}
-	res, err := l.keeper.CheckPIN(req.User, req.PIN)
+	res, err := l.keeper.CheckPIN(req.User, req.PIN, clientAddr(r))
 	if err != nil {
 		l.log.Error("lan: PIN check not recorded", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "audit_failed", "the login could not be recorded; try again")
@@ -332,10 +330,6 @@ func (l *LAN) challenge(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := l.keeper.Challenge(req.Device, req.Action)
 	switch {
-	case errors.Is(err, localauth.ErrFull):
-		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, "busy", "too many challenges pending: try again shortly")
-		return
 	case errors.Is(err, localauth.ErrBadSpec):
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
@@ -457,7 +451,7 @@ func (l *LAN) events(w http.ResponseWriter, r *http.Request) {
 	out := []LANEvent{}
 	for i := len(evs) - 1; i >= 0 && len(out) < int(limit); i-- {
 		e := evs[i]
-		if guest && (e.Device == "" || !wire.Allows(sc.Devices, e.Device)) {
+		if !visible(sc, e) {
 			continue
 		}
 		le := LANEvent{Seq: e.Seq, Time: e.Time, Device: e.Device, Type: e.Type}
@@ -467,6 +461,34 @@ func (l *LAN) events(w http.ResponseWriter, r *http.Request) {
 		out = append(out, le)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// visible is whether a session on the grant sc may see event e. Every role
+// sees the events of the devices its grant covers, and of the
+// authentication events only its own: its decisions on those devices, and
+// (but for guests, who see their devices and nothing else) its logins and
+// the imports of its grant. Only an owner sees others' authentication
+// events (who came in, with which grant and key) and the hub's events of no
+// device (alarms).
+func visible(sc localauth.GrantScope, e store.Event) bool {
+	covered := e.Device != "" && wire.Allows(sc.Devices, e.Device)
+	if sc.Role == wire.RoleOwner {
+		return covered || e.Device == "" || isAuthEvent(e.Type)
+	}
+	if !isAuthEvent(e.Type) {
+		return covered
+	}
+	g, _ := e.Data["grant"].(string)
+	own := g != "" && g == hex.EncodeToString(sc.GrantID[:])
+	return own && (covered || (e.Device == "" && sc.Role != wire.RoleGuest))
+}
+
+func isAuthEvent(typ string) bool {
+	switch typ {
+	case localauth.EventDecision, localauth.EventPIN, localauth.EventImport:
+		return true
+	}
+	return false
 }
 
 // credentials is the mailbox: anyone on the network may hand in a signed

@@ -433,15 +433,6 @@ func TestLANKeyPath(t *testing.T) {
 	}
 }
 
-func TestLANChallengesBusy(t *testing.T) {
-	e := newLANEnv(t, lanEnvOptions{keeper: func(o *localauth.Options) { o.MaxPendingChallenges = 2 }})
-	b := e.browser()
-	for i := 0; i < 2; i++ {
-		want(t, "challenge", b.do("POST", "/api/v1/challenge", ChallengeRequest{Device: "door", Action: "unlock"}), 200, "")
-	}
-	want(t, "third challenge", b.do("POST", "/api/v1/challenge", ChallengeRequest{Device: "door", Action: "unlock"}), 503, "busy")
-}
-
 func TestLANStoreFailureMovesNothing(t *testing.T) {
 	e := newLANEnv(t, lanEnvOptions{})
 	e.residentAndGuest()
@@ -522,13 +513,14 @@ func TestLANRateLimits(t *testing.T) {
 	e.clk.Advance(time.Second)
 	want(t, "a second later", b.do("GET", "/healthz", nil), 200, "")
 
-	// Logins: 2 a minute per user, whatever the address.
+	// Logins: not limited per user name across addresses, which would let
+	// a stranger spend alice's share (the Keeper's lockouts bound guesses).
 	e.clk.Advance(time.Minute)
 	for i, addr := range []string{"127.0.0.3", "127.0.0.4"} {
 		want(t, fmt.Sprintf("login %d", i+1), e.browserFrom(addr).do("POST", "/api/v1/login", LoginRequest{User: "alice", PIN: "9999"}), 401, "wrong_pin")
 	}
-	want(t, "third login for alice", e.browserFrom("127.0.0.5").do("POST", "/api/v1/login", LoginRequest{User: "alice", PIN: "1234"}), 429, "rate_limited")
-	// ... and 2 a minute per address, whatever the user.
+	e.browserFrom("127.0.0.5").login("alice", "1234")
+	// 2 a minute per address, whatever the user.
 	c := e.browserFrom("127.0.0.6")
 	c.do("POST", "/api/v1/login", LoginRequest{User: "x", PIN: "9999"})
 	c.do("POST", "/api/v1/login", LoginRequest{User: "y", PIN: "9999"})

@@ -219,7 +219,7 @@ func BenchmarkCheckPIN(b *testing.B) {
 		alice := h.key(wire.Ed25519)
 		h.mustImport(h.issue(h.spec(alice, func(s *GrantSpec) { s.PIN, s.PINParams = "482913", p })))
 		for b.Loop() {
-			res, err := h.k.CheckPIN("alice", "482913")
+			res, err := h.k.CheckPIN("alice", "482913", "")
 			if err != nil || !res.OK {
 				b.Fatal(res, err)
 			}

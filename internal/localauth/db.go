@@ -16,7 +16,6 @@ var (
 	bucketMeta       = []byte("auth_meta")        // the keys below
 	bucketGrants     = []byte("auth_grants")      // grant id → signed grant, as imported
 	bucketGrantIndex = []byte("auth_grant_index") // grant id → grantRecord
-	bucketNonces     = []byte("auth_nonces")      // nonce → nonceRecord, until expiry
 	bucketPIN        = []byte("auth_pin")         // user name → pinRecord
 	bucketAudit      = []byte("auth_audit")       // big-endian seq → SHA-256 of entry ‖ entry
 
@@ -26,7 +25,7 @@ var (
 	keySnapshot    = []byte("snapshot")     // the signed revocation snapshot in force
 	keyAuditAnchor = []byte("audit_anchor") // seq ‖ hash of the last pruned audit entry
 
-	allBuckets = [][]byte{bucketMeta, bucketGrants, bucketGrantIndex, bucketNonces, bucketPIN, bucketAudit}
+	allBuckets = [][]byte{bucketMeta, bucketGrants, bucketGrantIndex, bucketPIN, bucketAudit}
 )
 
 var errBadRecord = errors.New("bad record")
@@ -101,10 +100,6 @@ func lenPrefixed(b []byte) (val, rest []byte, ok bool) {
 	return b[1 : 1+n], b[1+n:], true
 }
 
-func appendLenPrefixed(b []byte, s string) []byte {
-	return append(append(b, byte(len(s))), s...)
-}
-
 func entryOf(g *wire.Grant, signer wire.ID) *grantEntry {
 	hk, _ := g.HolderKey() // validated when parsed
 	holder, _ := wire.KeyIDOf(hk)
@@ -114,52 +109,6 @@ func entryOf(g *wire.Grant, signer wire.ID) *grantEntry {
 		hasPIN: g.PIN != nil, trustedTm: g.RequiresTrustedTime,
 		role: g.Role, name: g.Name,
 	}
-}
-
-// nonceKey is a challenge nonce.
-type nonceKey [wire.NonceSize]byte
-
-// nonceEntry is an issued challenge: kept (in memory and in the store)
-// until it expires, marked used once a decision consumed it.
-type nonceEntry struct {
-	issued, expires int64 // Unix ns, on the hub's nonce clock (see Keeper.nonceNow)
-	used            bool
-	stored          bool // in the store (used, or loaded from it): deleted there when it expires
-	device, action  string
-}
-
-func (n *nonceEntry) marshal() []byte {
-	b := make([]byte, 0, 19+len(n.device)+len(n.action))
-	b = binary.BigEndian.AppendUint64(b, uint64(n.issued))
-	b = binary.BigEndian.AppendUint64(b, uint64(n.expires))
-	var used byte
-	if n.used {
-		used = 1
-	}
-	b = append(b, used)
-	b = appendLenPrefixed(b, n.device)
-	return appendLenPrefixed(b, n.action)
-}
-
-func unmarshalNonceEntry(b []byte) (*nonceEntry, error) {
-	if len(b) < 17 {
-		return nil, errBadRecord
-	}
-	n := &nonceEntry{
-		issued:  int64(binary.BigEndian.Uint64(b[0:8])),
-		expires: int64(binary.BigEndian.Uint64(b[8:16])),
-		used:    b[16] != 0,
-	}
-	dev, rest, ok := lenPrefixed(b[17:])
-	if !ok {
-		return nil, errBadRecord
-	}
-	act, rest, ok := lenPrefixed(rest)
-	if !ok || len(rest) != 0 {
-		return nil, errBadRecord
-	}
-	n.device, n.action = string(dev), string(act)
-	return n, nil
 }
 
 // pinRecord is one user's run of wrong PIN entries.

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -57,9 +55,9 @@ type Decision struct {
 //  7. schedule in the site's time zone (outside_schedule)
 //  8. holder proof (bad_proof)
 //
-// Whatever the outcome, the nonce is consumed and the decision appended to
-// the audit log and the event log in one durable store transaction before
-// Decide returns. A non-nil error means that record could not be written:
+// Whatever the outcome, the nonce is consumed (in memory: see challenges)
+// and the decision appended to the audit log and the event log in one
+// durable store transaction before Decide returns. A non-nil error means that record could not be written:
 // the Decision is then not granted, and the caller must not act.
 func (k *Keeper) Decide(req Request) (Decision, error) {
 	d := Decision{Device: req.Device, Action: req.Action}
@@ -70,14 +68,11 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 		return d, ErrClosed
 	}
 
-	var nk nonceKey
-	var used *nonceEntry
 	proof, proofMsg, err := wire.ParseProof(req.Proof)
 	if err != nil {
 		d.Reason = ReasonMalformedProof
 	} else {
-		copy(nk[:], proof.Nonce)
-		d.Reason, used = k.takeNonce(nk, req.Device, req.Action)
+		d.Reason = k.takeNonce(proof.Nonce, req.Device, req.Action)
 	}
 	if d.Reason == "" {
 		d.Reason = k.evaluate(req, proof, proofMsg, &d)
@@ -104,26 +99,8 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 	if !d.Delegator.IsZero() {
 		e.Detail = "delegated from grant " + d.Delegator.String()
 	}
-	k.mu.Lock()
-	stale := k.staleNonces
-	k.staleNonces = nil
-	k.mu.Unlock()
-	seq, err := k.record(e, EventDecision, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketNonces)
-		for _, key := range stale {
-			if err := b.Delete(key[:]); err != nil {
-				return err
-			}
-		}
-		if used == nil {
-			return nil
-		}
-		return b.Put(nk[:], used.marshal())
-	})
+	seq, err := k.record(e, EventDecision, nil)
 	if err != nil {
-		k.mu.Lock()
-		k.staleNonces = append(k.staleNonces, stale...)
-		k.mu.Unlock()
 		d.Granted = false
 		return d, err
 	}

@@ -302,13 +302,13 @@ func TestPINLockoutOutlivesStore(t *testing.T) {
 	alice := h.key(wire.Ed25519)
 	h.mustImport(h.issue(h.spec(alice, func(s *GrantSpec) { s.PIN = "2468" })))
 	for range 2 {
-		if res, err := h.k.CheckPIN("alice", "1111"); err != nil || res.OK {
+		if res, err := h.k.CheckPIN("alice", "1111", ""); err != nil || res.OK {
 			t.Fatalf("wrong PIN: %+v %v", res, err)
 		}
 	}
 	h.damageStore(func() { h.damageRecord(recPINs, 0) })
 	h.mustImport(h.issue(h.spec(alice, func(s *GrantSpec) { s.PIN = "2468" }))) // the cloud sends it again
-	if res, err := h.k.CheckPIN("alice", "2468"); err != nil || res.Reason != ReasonLockedOut {
+	if res, err := h.k.CheckPIN("alice", "2468", ""); err != nil || res.Reason != ReasonLockedOut {
 		t.Errorf("right PIN after the store was lost: %+v %v, want locked_out", res, err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 // Errors returned by this package. Match them with errors.Is; they are
 // wrapped with what was wrong and where.
 var (
-	// ErrFull: a capacity limit (grants, revoked ids, pending challenges)
+	// ErrFull: a capacity limit (grants, revoked ids)
 	// would be exceeded. Nothing was changed.
 	ErrFull = errors.New("localauth: full")
 

@@ -166,3 +166,35 @@ func FuzzDurableRecords(f *testing.F) {
 		_, _, _, _ = parseTimeFileRecord(b)
 	})
 }
+
+// FuzzTakeNonce: a proof's nonce comes from whoever sends it. Whatever its
+// bytes, only the nonce this Keeper issued gets past nonce_unknown, and it
+// is accepted at most once, for the device and action it was issued for.
+func FuzzTakeNonce(f *testing.F) {
+	h := newHarness(f)
+	issued := h.challenge("front-door", "unlock").Nonce
+	flipped := bytes.Clone(issued)
+	flipped[31] ^= 1
+	f.Add(issued, "front-door", "unlock")  // the real one: accepted once, then nonce_replayed
+	f.Add(issued, "garage", "unlock")      // for another device: challenge_mismatch
+	f.Add(flipped, "front-door", "unlock") // its device tag broken: challenge_mismatch
+	f.Add(issued[:16], "front-door", "unlock")
+	f.Add(make([]byte, wire.NonceSize), "front-door", "unlock")
+	f.Add([]byte{}, "", "")
+	accepted := 0
+	f.Fuzz(func(t *testing.T, nonce []byte, device, action string) {
+		r := h.k.takeNonce(nonce, device, action)
+		if r == ReasonNonceUnknown {
+			return
+		}
+		if len(nonce) != wire.NonceSize || !bytes.Equal(nonce[:nonceForTag], issued[:nonceForTag]) {
+			t.Fatalf("nonce %x for %q %q: %s, want nonce_unknown", nonce, device, action, r)
+		}
+		if r == "" {
+			accepted++
+			if accepted > 1 || !bytes.Equal(nonce, issued) || device != "front-door" || action != "unlock" {
+				t.Fatalf("nonce %x for %q %q accepted (%d times)", nonce, device, action, accepted)
+			}
+		}
+	})
+}

@@ -131,7 +131,7 @@ func TestUnpinnedAuthorityGrantsIgnoredAtLoad(t *testing.T) {
 }
 
 func TestCapacity(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.MaxGrants, o.MaxRevoked, o.MaxPendingChallenges = 3, 2, 2 })
+	h := newHarness(t, func(o *Options) { o.MaxGrants, o.MaxRevoked = 3, 2 })
 	var grants [][]byte
 	for i := 0; i < 4; i++ {
 		grants = append(grants, h.issue(h.spec(h.key(wire.Ed25519))))
@@ -166,13 +166,4 @@ func TestCapacity(t *testing.T) {
 		t.Errorf("snapshot of 3 ids with a limit of 2: %v, want ErrFull", err)
 	}
 	h.mustImport(h.revoke(1, grants[:2], nil))
-
-	for i := 0; i < 2; i++ {
-		h.challenge("front-door", "unlock")
-	}
-	if _, err := h.k.Challenge("front-door", "unlock"); !errors.Is(err, ErrFull) {
-		t.Errorf("3rd pending challenge with a limit of 2: %v, want ErrFull", err)
-	}
-	h.clk.Advance(time.Minute) // they expire, and make room
-	h.challenge("front-door", "unlock")
 }

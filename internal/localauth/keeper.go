@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/secstate"
@@ -39,10 +41,9 @@ type Options struct {
 	// only once the cloud has acknowledged their events (see pruneAudit).
 	CloudSync bool
 
-	MaxGrants            int // imported grants; default 10 000
-	MaxRevoked           int // grant ids + key ids in one snapshot; default 10 000
-	MaxPendingChallenges int // challenges issued and not yet expired; default 1 024
-	MaxAuditEntries      int // audit entries kept on the hub; default 50 000 (see appendAudit)
+	MaxGrants       int // imported grants; default 10 000
+	MaxRevoked      int // grant ids + key ids in one snapshot; default 10 000
+	MaxAuditEntries int // audit entries kept on the hub; default 50 000 (see appendAudit)
 
 	// ChallengeTTL is how long a nonce may be answered; default and maximum
 	// 30 s.
@@ -105,9 +106,6 @@ func (o *Options) setDefaults() error {
 	if o.MaxRevoked > wire.MaxArrayElements {
 		return fmt.Errorf("%w: MaxRevoked %d is above what a snapshot can carry (%d)", ErrBadSpec, o.MaxRevoked, wire.MaxArrayElements)
 	}
-	if o.MaxPendingChallenges <= 0 {
-		o.MaxPendingChallenges = 1024
-	}
 	if o.MaxAuditEntries <= 0 {
 		o.MaxAuditEntries = 50000
 	}
@@ -165,13 +163,13 @@ type Keeper struct {
 	// See revLostRefuses.
 	revLost  time.Time
 	warnings []string // problems found at start that a person must act on
-	nonces   map[nonceKey]*nonceEntry
-	// staleNonces are expired nonces still in the store, deleted with the
-	// next decision's commit (a challenge writes nothing).
-	staleNonces []nonceKey
-	timer       clock.Timer
+	ch       challenges
+	timer    clock.Timer
 
 	audit auditState // the audit chain's head outside the store
+
+	pins   pinLockouts // k.pinMu
+	argon2 argon2Func  // nil: argon2.IDKey; tests count the calls
 }
 
 // New opens the keeper's state in opts.Store (creating its buckets and the
@@ -187,7 +185,8 @@ func New(opts Options) (*Keeper, error) {
 		byName:      make(map[string][]*grantEntry),
 		revGrants:   make(map[wire.ID]struct{}),
 		revKeys:     make(map[wire.ID]struct{}),
-		nonces:      make(map[nonceKey]*nonceEntry),
+		ch:          newChallenges(),
+		pins:        newPINLockouts(),
 	}
 	if err := wire.CheckName("site", opts.Site); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSpec, err)
@@ -208,6 +207,10 @@ func New(opts Options) (*Keeper, error) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		// Nonces were kept here before challenges became stateless.
+		if err := tx.DeleteBucket([]byte("auth_nonces")); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
 		}
 		return nil
 	})
@@ -303,19 +306,7 @@ func (k *Keeper) load(tx *bbolt.Tx) error {
 	if skipped > 0 {
 		k.log.Warn("localauth: grants of authorities no longer pinned ignored", "count", skipped)
 	}
-
-	return tx.Bucket(bucketNonces).ForEach(func(key, v []byte) error {
-		n, err := unmarshalNonceEntry(v)
-		if err != nil || len(key) != wire.NonceSize {
-			return nil // not loaded: an answer to it is refused as nonce_unknown
-		}
-		var nk nonceKey
-		copy(nk[:], key)
-		n.stored = true
-		k.nonces[nk] = n
-		k.tt.raise(time.Unix(0, n.issued))
-		return nil
-	})
+	return nil
 }
 
 func (k *Keeper) addGrant(g *grantEntry) {
@@ -428,19 +419,18 @@ func (k *Keeper) HubPublicKey() ed25519.PublicKey { return k.hubKey.Public().(ed
 
 // Status is the keeper's state for the admin socket.
 type Status struct {
-	Site              string      `json:"site"`
-	HubID             wire.ID     `json:"hub_id"`
-	Authorities       []wire.ID   `json:"authorities"`
-	Grants            int         `json:"grants"`
-	MaxGrants         int         `json:"max_grants"`
-	RevokedGrants     int         `json:"revoked_grants"`
-	RevokedKeys       int         `json:"revoked_keys"`
-	MaxRevoked        int         `json:"max_revoked"`
-	SnapshotSerial    uint64      `json:"snapshot_serial"`
-	PendingChallenges int         `json:"pending_challenges"`
-	Time              TimeStatus  `json:"time"`
-	Audit             AuditStatus `json:"audit"`
-	SecState          string      `json:"secstate"` // the security-state directory
+	Site           string      `json:"site"`
+	HubID          wire.ID     `json:"hub_id"`
+	Authorities    []wire.ID   `json:"authorities"`
+	Grants         int         `json:"grants"`
+	MaxGrants      int         `json:"max_grants"`
+	RevokedGrants  int         `json:"revoked_grants"`
+	RevokedKeys    int         `json:"revoked_keys"`
+	MaxRevoked     int         `json:"max_revoked"`
+	SnapshotSerial uint64      `json:"snapshot_serial"`
+	Time           TimeStatus  `json:"time"`
+	Audit          AuditStatus `json:"audit"`
+	SecState       string      `json:"secstate"` // the security-state directory
 	// RevocationsLost is when the revocation list was found lost (a store
 	// recovery with its record unreadable); zero when it is known. Until a
 	// snapshot issued after it arrives, only owner grants and grants issued
@@ -460,8 +450,8 @@ func (k *Keeper) Status() Status {
 		Site: k.opts.Site, HubID: k.hubID,
 		Grants: len(k.grants), MaxGrants: k.opts.MaxGrants,
 		RevokedGrants: len(k.revGrants), RevokedKeys: len(k.revKeys), MaxRevoked: k.opts.MaxRevoked,
-		SnapshotSerial: k.serial, PendingChallenges: len(k.nonces),
-		Time: k.tt.status(k.opts.TrustedTimeBound), Audit: audit, SecState: k.sec.Path(),
+		SnapshotSerial: k.serial,
+		Time:           k.tt.status(k.opts.TrustedTimeBound), Audit: audit, SecState: k.sec.Path(),
 		RevocationsLost: k.revLost,
 	}
 	if !k.revLost.IsZero() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -26,19 +27,32 @@ type PINResult struct {
 	AuditSeq    uint64    `json:"audit_seq"`
 }
 
-// CheckPIN checks a PIN login: pin against the verifier of the newest
-// imported, unrevoked grant with a PIN whose name is user, and that grant's
-// validity against trusted time. A wrong PIN counts towards the user's
-// lockout (PINPolicy), which is kept in the store so that a reboot does not
-// reset it; while locked out no PIN is checked at all. Every attempt is
-// audited. An error means the store failed (the result is then not OK).
+// CheckPIN checks a PIN login by user from client (the caller's address,
+// "" for none): pin against the verifier of the newest imported, unrevoked
+// grant with a PIN whose name is user, then that grant's validity against
+// trusted time. Every attempt is audited. An error means the store failed
+// (the result is then not OK).
 //
-// Lockouts are kept for known users only: counting unknown names would let
-// anyone fill the store with them.
-func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
+// Wrong PINs count towards lockouts (PINPolicy) kept per (user, client) and
+// per user over every client: Attempts wrong entries from one client lock
+// the user out from that client only, so a stranger cannot shut a resident
+// out of her own phone by guessing at her name from his; 4×Attempts from
+// all clients together lock the user out from every client that has
+// guessed wrong, which bounds what an attacker with many addresses may
+// guess (see pinLockouts). While locked out no PIN is checked at all. A
+// holder-key decision (Decide) never looks at any of this.
+//
+// A name with no PIN grant gets the same work and the same answers: its
+// PIN is hashed with argon2id against the newest PIN verifier the hub
+// holds (its parameters), and its wrong entries are counted and locked out
+// alike (in memory, see pinLockouts). Only the reason differs
+// (unknown_user rather than wrong_pin), for the audit log: callers must
+// answer both the same. A right PIN is needed before the grant's state
+// (expired, revoked, not yet valid) is told.
+func (k *Keeper) CheckPIN(user, pin, client string) (PINResult, error) {
 	// One check at a time: each costs the verifier's memory (19 MiB by
 	// default), and a hub must not run out of memory because several
-	// browsers guess at once.
+	// browsers guess at once. pinMu also guards k.pins.
 	k.pinMu.Lock()
 	defer k.pinMu.Unlock()
 	res := PINResult{User: user}
@@ -53,63 +67,90 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 	revLost := k.revLost
 	candidates := slices.Clone(k.byName[user])
 	revGrants, revKeys := k.revGrants, k.revKeys // replaced, never mutated: safe to read unlocked
+	decoy := k.newestPINGrantLocked()
 	k.mu.Unlock()
 
 	// The newest grant with a PIN decides; older ones are superseded.
 	candidates = slices.DeleteFunc(candidates, func(g *grantEntry) bool { return !g.hasPIN })
 	slices.SortFunc(candidates, func(a, b *grantEntry) int { return cmp.Compare(b.issued, a.issued) })
+	known := len(candidates) > 0 && wire.CheckName("user", user) == nil
 
-	var rec pinRecord
-	var known bool
-	if len(candidates) == 0 || wire.CheckName("user", user) != nil {
-		res.Reason = ReasonUnknownUser
-	} else {
-		known = true
-		g := candidates[0]
+	var g *grantEntry
+	var u *pinUser
+	if known {
+		g = candidates[0]
 		res.GrantID, res.Role = g.id, g.role
 		var err error
-		if rec, err = k.pinState(user); err != nil {
+		if u, err = k.storedPINUser(user); err != nil {
 			return res, err
 		}
-		res.Reason = k.checkPINGrant(g, rec, floor, trusted, revLost, revGrants, revKeys)
-		if res.Reason == "" {
-			v, grant, err := k.storedVerifier(g.id)
-			if err != nil {
+	} else {
+		u = k.pins.unknown(user)
+	}
+	addrKey := u.addrKey(client)
+	addr, total := u.addrs[addrKey], u.total
+	now := floor.UnixNano()
+	// The backstop holds back the addresses that have guessed wrong, not
+	// the one the resident logs in from without a slip.
+	backstop := total.lockedUntil > now && addr.failures > 0
+
+	if addr.lockedUntil > now || backstop {
+		res.Reason = ReasonLockedOut
+	} else {
+		v, grant := dummyVerifier(), (*wire.Grant)(nil)
+		switch {
+		case known:
+			var err error
+			if v, grant, err = k.storedVerifier(g.id); err != nil {
 				return res, err
 			}
-			if verifyPIN(v, pin) {
+		case decoy != nil:
+			// Deleted since (revoked): the default parameters do.
+			if dv, _, err := k.storedVerifier(decoy.id); err == nil {
+				v = dv
+			}
+		}
+		idKey := k.argon2
+		if idKey == nil {
+			idKey = argon2.IDKey
+		}
+		right := verifyPINWith(idKey, v, pin)
+		switch {
+		case !known:
+			res.Reason = ReasonUnknownUser
+		case !right:
+			res.Reason = ReasonWrongPIN
+		default:
+			if res.Reason = k.checkPINGrant(g, floor, trusted, revLost, revGrants, revKeys); res.Reason == "" {
 				res.Reason, res.OK = ReasonGranted, true
 				res.Devices, res.Actions = grant.Devices, grant.Actions
-			} else {
-				res.Reason = ReasonWrongPIN
 			}
 		}
 	}
 
-	// The lockout: reset on success, counted and maybe extended on a wrong
-	// PIN, untouched otherwise (a locked-out or expired attempt checks no PIN).
+	// The lockouts: reset on success, counted and maybe extended on a wrong
+	// PIN (or name), untouched otherwise (a locked-out attempt checks no
+	// PIN; a right PIN on an expired grant is no guess).
 	switch res.Reason {
 	case ReasonGranted:
-		rec = pinRecord{}
-	case ReasonWrongPIN:
-		rec.failures++
-		if over := int(rec.failures) - k.opts.PIN.Attempts; over >= 0 {
-			lock := k.opts.PIN.Lockout << min(over, 30)
-			if lock > k.opts.PIN.MaxLockout || lock <= 0 {
-				lock = k.opts.PIN.MaxLockout
-			}
-			rec.lockedUntil = floor.Add(lock).UnixNano()
-		}
+		addr, total = pinRecord{}, pinRecord{}
+	case ReasonWrongPIN, ReasonUnknownUser:
+		addr = addr.fail(k.opts.PIN, k.opts.PIN.Attempts, floor)
+		total = total.fail(k.opts.PIN, totalAttemptsFactor*k.opts.PIN.Attempts, floor)
 	}
-	res.Failures = int(rec.failures)
-	if rec.lockedUntil > floor.UnixNano() {
-		res.LockedUntil = time.Unix(0, rec.lockedUntil).UTC()
+	res.Failures = int(addr.failures)
+	lock := addr.lockedUntil
+	if addr.failures > 0 {
+		lock = max(lock, total.lockedUntil)
+	}
+	if lock > now {
+		res.LockedUntil = time.Unix(0, lock).UTC()
 	}
 
 	e := &wire.AuditEntry{
 		Kind: KindPIN, OK: res.OK, Reason: string(res.Reason),
 		Time: floor.UnixMilli(), Wall: k.clk.Now().UnixMilli(),
-		User: user, Role: string(res.Role),
+		User: user, Role: string(res.Role), Detail: client,
 	}
 	if len(e.User) > wire.MaxNameLength || wire.CheckName("user", user) != nil {
 		e.User = fmt.Sprintf("%.64q", user) // whatever was typed, made printable
@@ -121,7 +162,11 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 		if !known {
 			return nil
 		}
-		return tx.Bucket(bucketPIN).Put([]byte(user), rec.marshal())
+		b := tx.Bucket(bucketPIN)
+		if err := putPINRecord(b, []byte(user), total); err != nil {
+			return err
+		}
+		return putPINRecord(b, []byte(user+"\x00"+addrKey), addr)
 	})
 	if err == nil && known {
 		err = k.savePINs() // before the answer: a lockout must outlive the store
@@ -130,16 +175,29 @@ func (k *Keeper) CheckPIN(user, pin string) (PINResult, error) {
 		res.OK = false
 		return res, err
 	}
+	if !known {
+		u.set(addrKey, addr, total)
+	}
 	res.AuditSeq = seq
 	return res, nil
 }
 
-// checkPINGrant runs the checks that need no PIN: lockout, revocation and
-// validity.
-func (k *Keeper) checkPINGrant(g *grantEntry, rec pinRecord, floor time.Time, trusted bool, revLost time.Time, revGrants, revKeys map[wire.ID]struct{}) Reason {
-	if rec.lockedUntil > floor.UnixNano() {
-		return ReasonLockedOut
+// newestPINGrantLocked is the PIN grant whose verifier's parameters an
+// unknown name's PIN is hashed with, nil when there is none. k.mu must be
+// held.
+func (k *Keeper) newestPINGrantLocked() *grantEntry {
+	var newest *grantEntry
+	for _, g := range k.grants {
+		if g.hasPIN && (newest == nil || g.issued > newest.issued) {
+			newest = g
+		}
 	}
+	return newest
+}
+
+// checkPINGrant runs the checks of the grant behind a right PIN:
+// revocation and validity.
+func (k *Keeper) checkPINGrant(g *grantEntry, floor time.Time, trusted bool, revLost time.Time, revGrants, revKeys map[wire.ID]struct{}) Reason {
 	if _, ok := revGrants[g.id]; ok {
 		return ReasonRevoked
 	}
@@ -150,22 +208,6 @@ func (k *Keeper) checkPINGrant(g *grantEntry, rec pinRecord, floor time.Time, tr
 		return ReasonRevocationsUnknown
 	}
 	return validity(g.notBefore, g.notAfter, g.trustedTm, floor, k.clk.Now(), trusted)
-}
-
-func (k *Keeper) pinState(user string) (pinRecord, error) {
-	var rec pinRecord
-	err := k.st.View(func(tx *bbolt.Tx) error {
-		if b := tx.Bucket(bucketPIN).Get([]byte(user)); b != nil {
-			var err error
-			if rec, err = unmarshalPINRecord(b); err != nil {
-				// A damaged record must not unlock anyone: treat it as a
-				// full lockout's worth of failures.
-				rec = pinRecord{failures: uint32(k.opts.PIN.Attempts)}
-			}
-		}
-		return nil
-	})
-	return rec, err
 }
 
 // storedVerifier reads the imported grant and its PIN verifier. Not

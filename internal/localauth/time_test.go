@@ -170,7 +170,7 @@ func TestDecideExpiryAgainstWallClock(t *testing.T) {
 	if d := h.try([][]byte{g}, alice, "front-door", "unlock"); d.Reason != ReasonExpired {
 		t.Errorf("Decide with the wall clock past not-after: %s, want expired", d.Reason)
 	}
-	if res, err := h.k.CheckPIN("alice", "2468"); err != nil || res.Reason != ReasonExpired {
+	if res, err := h.k.CheckPIN("alice", "2468", ""); err != nil || res.Reason != ReasonExpired {
 		t.Errorf("CheckPIN with the wall clock past not-after: %+v %v", res, err)
 	}
 	if _, r, err := h.k.CheckGrant(mustParse(t, g).ID); err != nil || r != ReasonExpired {
