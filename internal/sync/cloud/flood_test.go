@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
 	"github.com/edgeagent/edgeagent/internal/sync/mqtttest"
@@ -38,7 +40,11 @@ func startLive(t *testing.T) *liveRig {
 	t.Helper()
 	r := newRig(t)
 	lr := &liveRig{rig: r, b: mqtttest.Start(t), tp: NewTopics(DefaultTopicPrefix, site)}
-	k, err := localauth.New(localauth.Options{Site: site, Authorities: []crypto.PublicKey{r.auth.Public()}, Store: r.st})
+	sec, err := secstate.Open(filepath.Join(t.TempDir(), "security"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := localauth.New(localauth.Options{Site: site, Authorities: []crypto.PublicKey{r.auth.Public()}, Store: r.st, SecState: sec})
 	if err != nil {
 		t.Fatal(err)
 	}
