@@ -32,10 +32,7 @@ func (a *agent) syncService() (service, error) {
 	if m.Broker == "" {
 		return nil, nil
 	}
-	// --broker bypasses the config's validation.
-	if err := config.CheckBroker(m.Broker); err != nil {
-		return nil, configError{fmt.Errorf("mqtt.broker: %w", err)}
-	}
+	// The broker URL was checked with the config, or as --broker (loadConfig).
 	m = m.WithDefaults(a.cfg.Site)
 	password := m.Password
 	if m.PasswordFile != "" {

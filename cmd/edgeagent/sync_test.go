@@ -743,7 +743,7 @@ func TestSyncConfigErrors(t *testing.T) {
 	// --broker is checked too, and a missing certificate file stops the run.
 	s := newSyncSite(t, "tcp://127.0.0.1:1", "")
 	out, code := cli(t, "", "run", "--config", s.cfg, "--sim", "--data-dir", s.data, "--broker", "ws://h")
-	if code != 2 || !strings.Contains(out, `mqtt.broker: "ws://h": scheme "ws"`) {
+	if code != 2 || !strings.Contains(out, `--broker: "ws://h": scheme "ws"`) {
 		t.Errorf("--broker ws://h: exit %d, %s", code, out)
 	}
 	s = newSyncSite(t, "ssl://127.0.0.1:1", `ca_file = "/nonexistent/ca.pem"`)
