@@ -11,8 +11,8 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/hlc"
+	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
