@@ -353,6 +353,15 @@ func gpioScenario(r *report) error {
 		return found, nil
 	}
 
+	// gpio-sim takes a consumer's bias as the line's pull: the agent asks
+	// for a pull-up on the door contact (a cut wire reads open), which
+	// opened the simulated door. Shut it again from outside.
+	err = chip.pull(doorLine, "pull-down")
+	if err == nil {
+		_, err = waitEvent("front-door", "door_closed", 10*time.Second)
+	}
+	r.ok("door-contact-closed", err, "sim pull GPIO27 low after start: door_closed")
+
 	// Unlock pulse and relock.
 	_ = traceMark("unlock")
 	_, err = c.Do("front-door", "unlock", "")
