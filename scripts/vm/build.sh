@@ -78,7 +78,7 @@ ln -s busybox "$ir/bin/sh"
 for deb in dmsetup libdevmapper1.02.1 libc6 libselinux1 libudev1 libpcre2-8-0; do
 	dpkg-deb -x "$cache/debs/${deb}_arm64.deb" "$ir"
 done
-rm -rf "$ir/usr/share" "$ir/usr/lib/aarch64-linux-gnu/gconv" "$ir/etc"
+rm -rf "${ir:?}/usr/share" "${ir:?}/usr/lib/aarch64-linux-gnu/gconv" "${ir:?}/etc"
 # Modules in load order, each after what it needs (modules.dep).
 mods="configfs virtio_blk dm-mod dm-log-writes crc16 crc32c_generic mbcache jbd2 ext4"
 moddir="$cache/kernel/lib/modules/$kver"
@@ -95,6 +95,8 @@ done
 cp "$cache/gpiosim/irq_sim.ko" "$cache/gpiosim/gpio-sim.ko" "$ir/lib/modules/"
 printf 'irq_sim\ngpio-sim\n' >>"$ir/lib/modules/order"
 cp "$cache/bin/edgeagent" "$cache/bin/vmguest" "$ir/bin/"
+mkdir -p "$ir/etc"
+cp "$here/powercut.toml" "$ir/etc/edgeagent-powercut.toml"
 cp "$here/init" "$ir/init"
 chmod 755 "$ir/init"
 (cd "$ir" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$cache/initramfs.cpio.gz"

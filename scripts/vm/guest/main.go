@@ -130,11 +130,11 @@ type agent struct {
 	onReady func()
 }
 
-// startAgent runs "edgeagent run --config cfg"; onReady (may be nil) is
+// startAgent runs "edgeagent run --config cfg extra..."; onReady (may be nil) is
 // called from the log reader the moment the agent logs "ready".
-func startAgent(cfg string, onReady func()) (*agent, error) {
+func startAgent(cfg string, onReady func(), extra ...string) (*agent, error) {
 	a := &agent{ready: make(chan struct{}), done: make(chan struct{}), onReady: onReady}
-	a.cmd = exec.Command(agentBin, "run", "--config", cfg)
+	a.cmd = exec.Command(agentBin, append([]string{"run", "--config", cfg}, extra...)...)
 	stderr, err := a.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
