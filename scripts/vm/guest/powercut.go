@@ -17,7 +17,8 @@ import (
 // The power-cut scenario: the agent's data directory on ext4 on a
 // dm-log-writes target. Every write that reaches the data disk, and every
 // flush, goes to the log disk in order; each acknowledged action is marked
-// in the log after its acknowledgement ("ack SEQ:DEVICE:TYPE ..."). The
+// in the log after its acknowledgement ("ack,SEQ:DEVICE:TYPE,...": a mark
+// is one word). The
 // host (scripts/vm/powercheck) replays the log to every flush point and
 // checks that each marked event is there.
 // powercutConfig is scripts/vm/powercut.toml: powercheck starts the agent
@@ -32,7 +33,10 @@ var phases = []struct {
 }{{"slow", 10, 1}, {"fast", 150, 100}}
 
 func dmsetup(args ...string) error {
-	out, err := exec.Command("/usr/sbin/dmsetup", append([]string{"--noudevsync"}, args...)...).CombinedOutput()
+	cmd := exec.Command("/sbin/dmsetup", append([]string{"--noudevsync"}, args...)...)
+	// No ld.so.cache in the initramfs: name the library directories.
+	cmd.Env = []string{"LD_LIBRARY_PATH=/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu"}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("dmsetup %s: %v: %s", strings.Join(args, " "), err, out)
 	}
@@ -66,6 +70,9 @@ func powercutScenario(r *report) error {
 	}
 	err = dmsetup("create", "logw", "--table", fmt.Sprintf("0 %d log-writes %s %s", sectors, data, logDev))
 	if err == nil {
+		err = dmsetup("mknodes", "logw") // no udev to make /dev/mapper/logw
+	}
+	if err == nil {
 		err = syscall.Mount("/dev/mapper/logw", "/mnt", "ext4", 0, "")
 	}
 	if !r.ok("log-writes-mounted", err, "ext4 on dm-log-writes (%s, log on %s)", data, logDev) {
@@ -86,7 +93,7 @@ func powercutScenario(r *report) error {
 	}
 	acked := 0
 	for _, ph := range phases {
-		if err := mark("phase " + ph.name); err != nil {
+		if err := mark("phase-" + ph.name); err != nil {
 			return err
 		}
 		start := time.Now()
@@ -95,7 +102,7 @@ func powercutScenario(r *report) error {
 			if len(pending) == 0 {
 				return nil
 			}
-			err := mark("ack " + strings.Join(pending, " "))
+			err := mark("ack," + strings.Join(pending, ","))
 			pending = pending[:0]
 			return err
 		}
@@ -141,7 +148,7 @@ func powercutScenario(r *report) error {
 		rate := float64(ph.actions) / time.Since(start).Seconds()
 		bench("powercut-"+ph.name+"-actions-per-s", rate, "actions/s")
 	}
-	if err := mark("phase end"); err != nil {
+	if err := mark("phase-end"); err != nil {
 		return err
 	}
 	r.ok("actions-acknowledged", nil, "%d actions acknowledged and marked in the log", acked)

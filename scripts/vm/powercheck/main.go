@@ -7,7 +7,7 @@
 //   - e2fsck -p recovers the journal and finds nothing it may not fix;
 //   - bbolt's own check passes on the agent's state.db;
 //   - the store opens as the agent opens it, not "recovered";
-//   - every action acknowledged (marked "ack SEQ:DEVICE:TYPE" in the log
+//   - every action acknowledged (marked "ack,SEQ:DEVICE:TYPE" in the log
 //     after its acknowledgement) before that point is in the event log;
 //   - at a sample of points, the agent itself (this host's build, --sim)
 //     starts on the data with its outputs safe and the store not recovered.
@@ -114,9 +114,9 @@ func run(base, logPath, work, agent, config string, starts int) error {
 			return err
 		}
 		switch {
-		case strings.HasPrefix(e.Label, "phase "):
-			phase = strings.TrimPrefix(e.Label, "phase ")
-		case strings.HasPrefix(e.Label, "ack "):
+		case strings.HasPrefix(e.Label, "phase-"):
+			phase = strings.TrimPrefix(e.Label, "phase-")
+		case strings.HasPrefix(e.Label, "ack,"):
 			as, err := parseAcks(e.Label)
 			if err != nil {
 				return fmt.Errorf("log entry %d: %w", e.Index, err)
@@ -164,10 +164,10 @@ func run(base, logPath, work, agent, config string, starts int) error {
 	return nil
 }
 
-// parseAcks reads "ack SEQ:DEVICE:TYPE ...".
+// parseAcks reads "ack,SEQ:DEVICE:TYPE,...".
 func parseAcks(label string) ([]ack, error) {
 	var out []ack
-	for _, f := range strings.Fields(strings.TrimPrefix(label, "ack ")) {
+	for _, f := range strings.Split(strings.TrimPrefix(label, "ack,"), ",") {
 		p := strings.SplitN(f, ":", 3)
 		if len(p) != 3 {
 			return nil, fmt.Errorf("bad ack %q", f)
