@@ -1,6 +1,6 @@
 # edgeagent — run `make` for the list of targets.
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 screenshots
+.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -80,6 +80,10 @@ deb: release ## Debian packages for arm64, armhf (ARMv7), amd64 in dist/ (dpkg-d
 
 test-arm64: ## the devices, store and localauth tests and the agent binary, built for arm64, under qemu
 	scripts/test-arm64.sh
+
+test-vm: ## arm64 kernel in qemu: the agent on a gpio-sim chip, power cuts replayed to every flush point (scripts/vm)
+	scripts/vm/build.sh
+	scripts/vm/run.sh
 
 screenshots: ## real Chromium screenshots of the web app (login, devices online and offline) into docs/img/
 	GO=$(GO) scripts/screenshots.sh

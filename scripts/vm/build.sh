@@ -9,6 +9,8 @@
 #   store.img an empty ext4 file system for the power-cut scenario
 # Debian packages come from scripts/vm/fetch.sh (pinned, hashes checked).
 set -eu
+# depmod, mke2fs, e2fsck and debugfs live in sbin, which a user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cache="$root/.cache/vm"

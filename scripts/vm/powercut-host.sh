@@ -4,6 +4,8 @@
 #                base.img keeps the empty image the log is replayed onto
 #   check OUT    replays the guest's log to every flush point (powercheck)
 set -eu
+# depmod, mke2fs, e2fsck and debugfs live in sbin, which a user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=$2

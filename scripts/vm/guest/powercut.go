@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ import (
 // powercutConfig is scripts/vm/powercut.toml: powercheck starts the agent
 // on the host with the same file.
 const powercutConfig = "/etc/edgeagent-powercut.toml"
+
+const controlFiles = 20
 
 // Phases: actions at about 1/s, then as fast as the VM goes up to 100/s.
 var phases = []struct {
@@ -152,6 +155,18 @@ func powercutScenario(r *report) error {
 		return err
 	}
 	r.ok("actions-acknowledged", nil, "%d actions acknowledged and marked in the log", acked)
+
+	// The control: a writer that "acknowledges" files it never fsyncs. The
+	// host's check must find some of them missing at some crash point, or
+	// it could not catch the agent doing the same.
+	err = os.MkdirAll("/mnt/control", 0o755)
+	for i := 0; err == nil && i < controlFiles; i++ {
+		err = os.WriteFile(fmt.Sprintf("/mnt/control/%d", i), make([]byte, 4096), 0o644)
+		if err == nil {
+			err = mark(fmt.Sprintf("ctl,%d", i))
+		}
+	}
+	r.ok("control-written", err, "%d files written without fsync, each marked", controlFiles)
 	// No clean stop: the replay decides what a power cut leaves.
 	a.kill()
 	err = errors.Join(syscall.Unmount("/mnt", 0), dmsetup("remove", "logw"))

@@ -43,6 +43,9 @@ type ack struct {
 
 type counts struct {
 	points, acked, lost, fsckFixed, recovered, noStore, agentStarts, failed int
+	// The control writer (files written without fsync): crash points
+	// where some of its marked files were missing. Must be above 0.
+	controlCaught, controlMaxLost int
 }
 
 func main() {
@@ -105,6 +108,7 @@ func run(base, logPath, work, agent, config string, starts int) error {
 	var c counts
 	var acked []ack
 	var phase string
+	ctl := 0 // control files marked so far
 	written := map[string]int64{}
 	phaseAcks := map[string]int{}
 	var failures []string
@@ -116,6 +120,8 @@ func run(base, logPath, work, agent, config string, starts int) error {
 		switch {
 		case strings.HasPrefix(e.Label, "phase-"):
 			phase = strings.TrimPrefix(e.Label, "phase-")
+		case strings.HasPrefix(e.Label, "ctl,"):
+			ctl++
 		case strings.HasPrefix(e.Label, "ack,"):
 			as, err := parseAcks(e.Label)
 			if err != nil {
@@ -131,7 +137,7 @@ func run(base, logPath, work, agent, config string, starts int) error {
 			continue
 		}
 		c.points++
-		if err := checkPoint(&c, img, work, acked, sample[e.Index], agent, config); err != nil {
+		if err := checkPoint(&c, img, work, acked, ctl, sample[e.Index], agent, config); err != nil {
 			c.failed++
 			if len(failures) < 5 {
 				failures = append(failures, fmt.Sprintf("entry %d (%d acked): %v", e.Index, len(acked), err))
@@ -152,10 +158,13 @@ func run(base, logPath, work, agent, config string, starts int) error {
 		err2 = errors.New("the log has no flush point")
 	case c.acked == 0:
 		err2 = errors.New("no acknowledged action in the log")
+	case c.controlCaught == 0:
+		err2 = errors.New("the control (files acknowledged without fsync) was never caught: this check cannot fail")
 	case c.failed > 0:
 		err2 = fmt.Errorf("%d of %d crash states failed: %s", c.failed, c.points, strings.Join(failures, "; "))
 	}
-	detail := fmt.Sprintf("%d crash states, %d acknowledged actions, %d lost, %d recovered, %d agent starts", c.points, c.acked, c.lost, c.recovered, c.agentStarts)
+	detail := fmt.Sprintf("%d crash states, %d acknowledged actions, %d lost, %d recovered, %d agent starts; control without fsync caught at %d points (up to %d files lost)",
+		c.points, c.acked, c.lost, c.recovered, c.agentStarts, c.controlCaught, c.controlMaxLost)
 	if err2 != nil {
 		fmt.Printf("VMCHECK powercut replay FAIL %s: %v\n", detail, err2)
 		return nil
@@ -182,7 +191,7 @@ func parseAcks(label string) ([]ack, error) {
 }
 
 // checkPoint checks one crash state: the image as replayed so far.
-func checkPoint(c *counts, img *os.File, work string, acked []ack, startAgent bool, agent, config string) error {
+func checkPoint(c *counts, img *os.File, work string, acked []ack, ctl int, startAgent bool, agent, config string) error {
 	pt := filepath.Join(work, "point.img")
 	if err := copyFile(img.Name(), pt); err != nil {
 		return err
@@ -197,6 +206,16 @@ func checkPoint(c *counts, img *os.File, work string, acked []ack, startAgent bo
 		c.fsckFixed++
 	default:
 		return fmt.Errorf("e2fsck: %v: %s", err, out)
+	}
+	if ctl > 0 {
+		lost, err := controlLost(pt, ctl)
+		if err != nil {
+			return err
+		}
+		if lost > 0 {
+			c.controlCaught++
+			c.controlMaxLost = max(c.controlMaxLost, lost)
+		}
 	}
 	dir := filepath.Join(work, "point")
 	if err := os.RemoveAll(dir); err != nil {
@@ -255,6 +274,30 @@ func checkPoint(c *counts, img *os.File, work string, acked []ack, startAgent bo
 		return agentStarts(agent, config, filepath.Join(dir, "data"))
 	}
 	return nil
+}
+
+// controlLost counts the first n control files (4096 bytes each) that are
+// missing or short in the image.
+func controlLost(img string, n int) (int, error) {
+	out, err := exec.Command("debugfs", "-R", "ls -p /control", img).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("debugfs ls /control: %v: %s", err, out)
+	}
+	// ls -p: one "/INODE/MODE/UID/GID/NAME/SIZE/" line per entry.
+	whole := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Split(l, "/")
+		if len(f) == 8 && f[6] == "4096" {
+			whole[f[5]] = true
+		}
+	}
+	lost := 0
+	for i := 0; i < n; i++ {
+		if !whole[strconv.Itoa(i)] {
+			lost++
+		}
+	}
+	return lost, nil
 }
 
 func boltCheck(path string) error {
