@@ -27,7 +27,7 @@ run: build ## run the agent with the example config, simulated devices, data in 
 deps: ## install the system packages the tests need (apt-get, as root)
 	@scripts/system-deps.sh
 
-test: deps lint tidy-check test-go test-arm64 fuzz ## everything CI checks: packages, lint, go mod tidy, tests, brief fuzzing
+test: deps lint tidy-check test-go test-arm64 test-vm fuzz ## everything CI checks: packages, lint, go mod tidy, tests, the VM test, brief fuzzing
 
 test-go: ## the Go tests (race detector on the concurrent packages)
 	$(GO) test -count=1 ./...

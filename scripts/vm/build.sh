@@ -19,8 +19,8 @@ GO=${GO:-go}
 
 "$here/fetch.sh"
 
-# Unpack the packages again whenever the lock changes.
-stamp=$(sha256sum <"$here/packages.lock" | cut -d' ' -f1)
+# Unpack the kernel packages again whenever their pins change.
+stamp=$(grep '^linux-' "$here/packages.lock" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$cache/unpacked.stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "build: unpacking the packages"
 	rm -rf "$cache/root" "$cache/kernel" "$cache/src" "$cache/gpiosim" "$cache/unpacked.stamp"

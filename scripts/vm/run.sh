@@ -33,7 +33,7 @@ esac
 
 start=$(date +%s)
 # shellcheck disable=SC2086 # drives is a list of words
-timeout 900 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 768 \
+timeout 300 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 768 \
 	-nographic -no-reboot -nic none \
 	-kernel "$cache/kernel/boot/vmlinuz-$kver" \
 	-initrd "$cache/initramfs.cpio.gz" \

@@ -283,14 +283,7 @@ func controlLost(img string, n int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("debugfs ls /control: %v: %s", err, out)
 	}
-	// ls -p: one "/INODE/MODE/UID/GID/NAME/SIZE/" line per entry.
-	whole := map[string]bool{}
-	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.Split(l, "/")
-		if len(f) == 8 && f[6] == "4096" {
-			whole[f[5]] = true
-		}
-	}
+	whole := filesOfSize(string(out), 4096)
 	lost := 0
 	for i := 0; i < n; i++ {
 		if !whole[strconv.Itoa(i)] {
@@ -298,6 +291,19 @@ func controlLost(img string, n int) (int, error) {
 		}
 	}
 	return lost, nil
+}
+
+// filesOfSize reads debugfs "ls -p" (one "/INODE/MODE/UID/GID/NAME/SIZE/"
+// line per entry) and returns the names of the entries of size bytes.
+func filesOfSize(ls string, size int64) map[string]bool {
+	names := map[string]bool{}
+	for _, l := range strings.Split(ls, "\n") {
+		f := strings.Split(strings.TrimSpace(l), "/")
+		if len(f) == 8 && f[6] == strconv.FormatInt(size, 10) {
+			names[f[5]] = true
+		}
+	}
+	return names
 }
 
 func boltCheck(path string) error {
