@@ -4,7 +4,8 @@
 #   gpiosim/  gpio-sim.ko and irq_sim.ko, built out of tree against Debian's
 #             headers from the two source files of Debian's linux-source
 #             package (extracted here, never committed; see below)
-#   initramfs.cpio.gz  busybox, dmsetup and its libraries, the modules, the
+#   initramfs.cpio.gz  busybox, dmsetup, Mosquitto, iproute2 and their
+#             libraries, the modules, the
 #             arm64 edgeagent and the guest driver built from this tree
 #   store.img an empty ext4 file system for the power-cut scenario
 # Debian packages come from scripts/vm/fetch.sh (pinned, hashes checked).
@@ -77,12 +78,25 @@ mkdir -p "$ir/bin" "$ir/lib/modules" "$ir/dev" "$ir/proc" "$ir/sys" "$ir/tmp" "$
 dpkg-deb --fsys-tarfile "$cache/debs/busybox-static_arm64.deb" | tar -xO ./bin/busybox >"$ir/bin/busybox"
 chmod 755 "$ir/bin/busybox"
 ln -s busybox "$ir/bin/sh"
-for deb in dmsetup libdevmapper1.02.1 libc6 libselinux1 libudev1 libpcre2-8-0; do
-	dpkg-deb -x "$cache/debs/${deb}_arm64.deb" "$ir"
-done
+# Every other arm64 package of the lock: dmsetup, Mosquitto, iproute2 and
+# their libraries.
+grep -v -e '^#' -e '^linux-' -e '^busybox-static:' "$here/packages.lock" | grep ':arm64 ' |
+	while read -r pkg _ _; do
+		dpkg-deb -x "$cache/debs/${pkg%%:*}_arm64.deb" "$ir"
+	done
 rm -rf "${ir:?}/usr/share" "${ir:?}/usr/lib/aarch64-linux-gnu/gconv" "${ir:?}/etc"
+# No ld.so.cache in the initramfs: every library a program loads must be in
+# the default directories. Fail here, naming it, rather than in the guest.
+for prog in sbin/dmsetup bin/ip sbin/tc usr/sbin/mosquitto; do
+	for lib in $(aarch64-linux-gnu-readelf -d "$ir/$prog" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+		[ -e "$ir/lib/aarch64-linux-gnu/$lib" ] || [ -e "$ir/usr/lib/aarch64-linux-gnu/$lib" ] || {
+			echo "build: $prog needs $lib, which no package in scripts/vm/packages.lock provides" >&2
+			exit 1
+		}
+	done
+done
 # Modules in load order, each after what it needs (modules.dep).
-mods="configfs virtio_blk dm-mod dm-log-writes crc16 crc32c_generic mbcache jbd2 ext4"
+mods="configfs virtio_blk dm-mod dm-log-writes crc16 crc32c_generic mbcache jbd2 ext4 veth sch_netem"
 moddir="$cache/kernel/lib/modules/$kver"
 : >"$ir/lib/modules/order"
 for m in $mods; do
@@ -97,7 +111,8 @@ done
 cp "$cache/gpiosim/irq_sim.ko" "$cache/gpiosim/gpio-sim.ko" "$ir/lib/modules/"
 printf 'irq_sim\ngpio-sim\n' >>"$ir/lib/modules/order"
 cp "$cache/bin/edgeagent" "$cache/bin/vmguest" "$ir/bin/"
-mkdir -p "$ir/etc"
+mkdir -p "$ir/etc" "$ir/var"
+ln -s ../run "$ir/var/run" # ip netns keeps its names in /var/run/netns
 cp "$here/powercut.toml" "$ir/etc/edgeagent-powercut.toml"
 cp "$here/init" "$ir/init"
 chmod 755 "$ir/init"

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cache="$root/.cache/vm"
 kver=6.12.95+deb12-arm64
-scenarios=${1:-gpio,powercut}
+scenarios=${1:-gpio,powercut,network}
 out="$cache/out"
 rm -rf "$out"
 mkdir -p "$out"
@@ -64,6 +64,12 @@ printf '%-10s %-28s %-5s %s\n' SCENARIO CHECK RESULT DETAIL
 grep '^VMCHECK ' "$out/console.log" | tr -d '\r' | while read -r _ s c res detail; do
 	printf '%-10s %-28s %-5s %s\n' "$s" "$c" "$res" "$detail"
 done
+if grep -q '^VMTABLE ' "$out/console.log"; then
+	echo
+	echo "network fault rounds:"
+	grep '^VMTABLE ' "$out/console.log" | tr -d '\r' | cut -c9-
+	echo
+fi
 grep '^VMBENCH ' "$out/console.log" | tr -d '\r' | while read -r _ name value unit; do
 	printf 'bench      %-28s %s %s\n' "$name" "$value" "$unit"
 done

@@ -56,6 +56,7 @@ func main() {
 var scenarios = map[string]func(r *report) error{
 	"gpio":     gpioScenario,
 	"powercut": powercutScenario,
+	"network":  networkScenario,
 }
 
 func run(list string) int {
@@ -133,8 +134,14 @@ type agent struct {
 // startAgent runs "edgeagent run --config cfg extra..."; onReady (may be nil) is
 // called from the log reader the moment the agent logs "ready".
 func startAgent(cfg string, onReady func(), extra ...string) (*agent, error) {
+	return startAgentArgv(append([]string{agentBin, "run", "--config", cfg}, extra...), onReady)
+}
+
+// startAgentArgv runs the agent with argv (in a network namespace: "ip
+// netns exec hub edgeagent ...").
+func startAgentArgv(argv []string, onReady func()) (*agent, error) {
 	a := &agent{ready: make(chan struct{}), done: make(chan struct{}), onReady: onReady}
-	a.cmd = exec.Command(agentBin, append([]string{"run", "--config", cfg}, extra...)...)
+	a.cmd = exec.Command(argv[0], argv[1:]...)
 	stderr, err := a.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
