@@ -81,9 +81,8 @@ deb: release ## Debian packages for arm64, armhf (ARMv7), amd64 in dist/ (dpkg-d
 test-arm64: ## the devices, store and localauth tests and the agent binary, built for arm64, under qemu
 	scripts/test-arm64.sh
 
-test-vm: ## arm64 kernel in qemu: the agent on a gpio-sim chip, power cuts replayed to every flush point (scripts/vm)
-	scripts/vm/build.sh
-	scripts/vm/run.sh
+test-vm: ## arm64 kernel in qemu: the agent on a gpio-sim chip, power cuts at every flush point, network faults (scripts/vm)
+	scripts/vm/test.sh
 
 screenshots: ## real Chromium screenshots of the web app (login, devices online and offline) into docs/img/
 	GO=$(GO) scripts/screenshots.sh

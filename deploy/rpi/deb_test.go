@@ -427,7 +427,7 @@ func TestMaintainerScripts(t *testing.T) {
 func TestShellcheck(t *testing.T) {
 	sc := need(t, "shellcheck", "shellcheck")
 	files := []string{"install.sh", "build-deb.sh", "debian/postinst", "debian/prerm", "debian/postrm", "debian/preinst-armhf", "../../scripts/test-arm64.sh",
-		"../../scripts/vm/fetch.sh", "../../scripts/vm/build.sh", "../../scripts/vm/run.sh", "../../scripts/vm/powercut-host.sh", "../../scripts/vm/init"}
+		"../../scripts/vm/test.sh", "../../scripts/vm/fetch.sh", "../../scripts/vm/build.sh", "../../scripts/vm/run.sh", "../../scripts/vm/powercut-host.sh", "../../scripts/vm/init"}
 	if out, err := exec.Command(sc, append([]string{"--shell=sh"}, files...)...).CombinedOutput(); err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
