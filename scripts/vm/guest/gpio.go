@@ -210,7 +210,7 @@ name = "Front door"
 relay = "GPIO17"
 active = "low"
 fail = "secure"
-relock_after = "5s"
+relock_after = "8s"
 contact = "GPIO27"
 contact_active = "high"
 exit_button = "GPIO22"
@@ -369,7 +369,7 @@ func gpioScenario(r *report) error {
 		_, err = waitEvent("front-door", "unlocked", 10*time.Second)
 	}
 	if err == nil {
-		_, err = waitEvent("front-door", "locked", 20*time.Second)
+		_, err = waitEvent("front-door", "locked", 30*time.Second)
 	}
 	if err == nil {
 		err = chip.waitValue(lockRelay, 1, 5*time.Second)
@@ -408,7 +408,11 @@ func gpioScenario(r *report) error {
 		_, err = waitEvent("front-door", "door_closed", 10*time.Second)
 	}
 	if err == nil {
+		// Within the pulse (relock_after 8 s): the relock is the door's.
 		ev, err = waitEvent("front-door", "locked", 10*time.Second)
+	}
+	if err == nil && fmt.Sprint(ev.Data["reason"]) != "door_closed" {
+		err = fmt.Errorf("locked %v, want reason door_closed", ev.Data)
 	}
 	if err == nil {
 		err = chip.waitValue(lockRelay, 1, 5*time.Second)
