@@ -9,8 +9,8 @@
 //   - the store opens as the agent opens it, not "recovered";
 //   - every action acknowledged (marked "ack,SEQ:DEVICE:TYPE" in the log
 //     after its acknowledgement) before that point is in the event log;
-//   - at a sample of points, the agent itself (this host's build, --sim)
-//     starts on the data with its outputs safe and the store not recovered.
+//   - the agent itself (this host's build, --sim) starts on the data with
+//     its outputs safe and the store not recovered.
 //
 // It prints VMCHECK and VMBENCH lines like the guest, and a count table.
 package main
@@ -52,17 +52,16 @@ func main() {
 	base := flag.String("base", "", "the empty ext4 image the guest started from")
 	logPath := flag.String("log", "", "the dm-log-writes log disk")
 	work := flag.String("work", "", "scratch directory")
-	agent := flag.String("agent", "", "edgeagent binary for this host (agent starts at sampled points)")
+	agent := flag.String("agent", "", "edgeagent binary for this host, started at every crash point")
 	config := flag.String("config", "", "the agent config the guest ran with")
-	starts := flag.Int("agent-starts", 12, "agent starts at evenly spread crash points (and the last)")
 	flag.Parse()
-	if err := run(*base, *logPath, *work, *agent, *config, *starts); err != nil {
+	if err := run(*base, *logPath, *work, *agent, *config); err != nil {
 		fmt.Printf("VMCHECK powercut replay FAIL %s\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, logPath, work, agent, config string, starts int) error {
+func run(base, logPath, work, agent, config string) error {
 	lf, err := os.Open(logPath)
 	if err != nil {
 		return err
@@ -90,20 +89,6 @@ func run(base, logPath, work, agent, config string, starts int) error {
 		return err
 	}
 	defer img.Close()
-
-	var points []int
-	for _, e := range lg.Entries {
-		if e.CrashPoint() {
-			points = append(points, e.Index)
-		}
-	}
-	sample := map[int]bool{}
-	if starts > 0 && len(points) > 0 {
-		for i := 0; i < starts; i++ {
-			sample[points[i*len(points)/starts]] = true
-		}
-		sample[points[len(points)-1]] = true
-	}
 
 	var c counts
 	var acked []ack
@@ -137,7 +122,7 @@ func run(base, logPath, work, agent, config string, starts int) error {
 			continue
 		}
 		c.points++
-		if err := checkPoint(&c, img, work, acked, ctl, sample[e.Index], agent, config); err != nil {
+		if err := checkPoint(&c, img, work, acked, ctl, agent, config); err != nil {
 			c.failed++
 			if len(failures) < 5 {
 				failures = append(failures, fmt.Sprintf("entry %d (%d acked): %v", e.Index, len(acked), err))
@@ -191,7 +176,7 @@ func parseAcks(label string) ([]ack, error) {
 }
 
 // checkPoint checks one crash state: the image as replayed so far.
-func checkPoint(c *counts, img *os.File, work string, acked []ack, ctl int, startAgent bool, agent, config string) error {
+func checkPoint(c *counts, img *os.File, work string, acked []ack, ctl int, agent, config string) error {
 	pt := filepath.Join(work, "point.img")
 	if err := copyFile(img.Name(), pt); err != nil {
 		return err
@@ -258,7 +243,7 @@ func checkPoint(c *counts, img *os.File, work string, acked []ack, ctl int, star
 	case rep.Recovered:
 		return fmt.Errorf("the store was recovered: %s", rep.Reason)
 	}
-	if startAgent && agent != "" {
+	if agent != "" {
 		c.agentStarts++
 		// The store was opened above (its boot counter moved): start on a
 		// fresh copy of the point's data.
