@@ -51,6 +51,19 @@ func newSimChip(name string, lines int) (*simChip, error) {
 	if err := writeFile(filepath.Join(dir, "live"), "1"); err != nil {
 		return nil, err
 	}
+	return openSimChip(name)
+}
+
+// simChipNamed is the chip made by an earlier scenario, or a new one.
+func simChipNamed(name string, lines int) (*simChip, error) {
+	if _, err := os.Stat(filepath.Join("/sys/kernel/config/gpio-sim", name)); err == nil {
+		return openSimChip(name)
+	}
+	return newSimChip(name, lines)
+}
+
+func openSimChip(name string) (*simChip, error) {
+	dir := filepath.Join("/sys/kernel/config/gpio-sim", name)
 	chip, err := readTrim(filepath.Join(dir, "bank0/chip_name"))
 	if err != nil {
 		return nil, err
@@ -246,7 +259,7 @@ func setTemperature(c float64) error {
 }
 
 func gpioScenario(r *report) error {
-	chip, err := newSimChip("edgeagent", 28)
+	chip, err := simChipNamed("edgeagent", 28)
 	if !r.ok("sim-chip", err, "gpio-sim chip with lines GPIO0..GPIO27") {
 		return nil
 	}

@@ -26,7 +26,10 @@ import (
 // on the host with the same file.
 const powercutConfig = "/etc/edgeagent-powercut.toml"
 
-const controlFiles = 20
+const (
+	controlFiles = 20
+	motionLine   = 21 // powercut.toml: hall-motion, active high
+)
 
 // Phases: actions at about 1/s, then as fast as the VM goes up to 100/s.
 var phases = []struct {
@@ -81,11 +84,20 @@ func powercutScenario(r *report) error {
 	if !r.ok("log-writes-mounted", err, "ext4 on dm-log-writes (%s, log on %s)", data, logDev) {
 		return nil
 	}
-	a, err := startAgent(powercutConfig, nil, "--sim")
+	// The agent drives the sim chip (a motion sensor on GPIO21 makes the
+	// telemetry); powercheck starts it with --sim on the host.
+	chip, err := simChipNamed("edgeagent", 28)
+	if err == nil {
+		err = chip.pull(motionLine, "pull-down")
+	}
 	if err != nil {
 		return err
 	}
-	if !r.ok("agent-ready-on-ext4", a.waitReady(120*time.Second), "edgeagent run --sim, data_dir on the logged ext4") {
+	a, err := startAgent(powercutConfig, nil)
+	if err != nil {
+		return err
+	}
+	if !r.ok("agent-ready-on-ext4", a.waitReady(120*time.Second), "edgeagent run (gpio-sim chip), data_dir on the logged ext4") {
 		a.kill()
 		return nil
 	}
@@ -99,7 +111,7 @@ func powercutScenario(r *report) error {
 		if err := mark("phase-" + ph.name); err != nil {
 			return err
 		}
-		start := time.Now()
+		phaseStart := time.Now()
 		var pending []string
 		flushAcks := func() error {
 			if len(pending) == 0 {
@@ -112,7 +124,7 @@ func powercutScenario(r *report) error {
 		lastMark := time.Now()
 		for i := 0; i < ph.actions; i++ {
 			// A load generator's pacing, not synchronisation.
-			if d := time.Until(start.Add(time.Duration(float64(i) / ph.rate * float64(time.Second)))); d > 0 {
+			if d := time.Until(phaseStart.Add(time.Duration(float64(i) / ph.rate * float64(time.Second)))); d > 0 {
 				time.Sleep(d)
 			}
 			dev, action, typ := actionAt(acked)
@@ -148,8 +160,49 @@ func powercutScenario(r *report) error {
 		if err := flushAcks(); err != nil {
 			return err
 		}
-		rate := float64(ph.actions) / time.Since(start).Seconds()
+		rate := float64(ph.actions) / time.Since(phaseStart).Seconds()
 		bench("powercut-"+ph.name+"-actions-per-s", rate, "actions/s")
+	}
+	// Telemetry: the motion sensor's line toggled through the sim's pull
+	// at up to 100/s, nothing waiting for the agent's commits, as a real
+	// sensor would. The count of events it recorded goes in the log for
+	// the host's bytes-per-event figure.
+	if err := mark("phase-telemetry"); err != nil {
+		return err
+	}
+	before, err := lastSeqOf(c)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	const telemetry = 200
+	for i := 0; i < telemetry; i++ {
+		if d := time.Until(start.Add(time.Duration(i) * 10 * time.Millisecond)); d > 0 {
+			time.Sleep(d) // a load generator's pacing
+		}
+		if err := chip.pull(motionLine, []string{"pull-up", "pull-down"}[i%2]); err != nil {
+			return fmt.Errorf("telemetry %d: %w", i, err)
+		}
+	}
+	rate := float64(telemetry) / time.Since(start).Seconds()
+	// The last events may still be on their way through the debounce
+	// and the journal: wait until the count stops moving (bounded).
+	var recorded uint64
+	for i := 0; i < 20; i++ {
+		after, err := lastSeqOf(c)
+		if err != nil {
+			return err
+		}
+		if after-before == recorded && i > 0 {
+			break
+		}
+		recorded = after - before
+		time.Sleep(100 * time.Millisecond) // a quiet period is what is measured
+	}
+	bench("powercut-telemetry-line-changes-per-s", rate, "changes/s")
+	bench("powercut-telemetry-events-recorded", float64(recorded), "events")
+	if err := mark(fmt.Sprintf("tele,%d", recorded)); err != nil {
+		return err
 	}
 	if err := mark("phase-end"); err != nil {
 		return err

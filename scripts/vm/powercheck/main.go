@@ -93,7 +93,8 @@ func run(base, logPath, work, agent, config string) error {
 	var c counts
 	var acked []ack
 	var phase string
-	ctl := 0 // control files marked so far
+	ctl := 0       // control files marked so far
+	telemetry := 0 // telemetry events recorded in the telemetry phase
 	written := map[string]int64{}
 	phaseAcks := map[string]int{}
 	var failures []string
@@ -105,6 +106,12 @@ func run(base, logPath, work, agent, config string) error {
 		switch {
 		case strings.HasPrefix(e.Label, "phase-"):
 			phase = strings.TrimPrefix(e.Label, "phase-")
+		case strings.HasPrefix(e.Label, "tele,"):
+			n, err := strconv.Atoi(strings.TrimPrefix(e.Label, "tele,"))
+			if err != nil {
+				return fmt.Errorf("log entry %d: %q: %w", e.Index, e.Label, err)
+			}
+			telemetry = n
 		case strings.HasPrefix(e.Label, "ctl,"):
 			ctl++
 		case strings.HasPrefix(e.Label, "ack,"):
@@ -136,6 +143,9 @@ func run(base, logPath, work, agent, config string) error {
 		if n := phaseAcks[ph]; n > 0 {
 			fmt.Printf("VMBENCH powercut-%s-bytes-written-per-action %.1f bytes\n", ph, float64(written[ph])/float64(n))
 		}
+	}
+	if telemetry > 0 {
+		fmt.Printf("VMBENCH powercut-telemetry-bytes-written-per-event %.1f bytes\n", float64(written["telemetry"])/float64(telemetry))
 	}
 	var err2 error
 	switch {
