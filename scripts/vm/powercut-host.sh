@@ -14,7 +14,7 @@ prepare)
 	rm -f "$out/base.img" "$out/data.img" "$out/log.img"
 	# 4 KiB blocks as on an SD card; inode tables and the journal written
 	# now, so the kernel's lazy init does not fill the log.
-	mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 -L edgeagent "$out/base.img" 64M
+	mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 -L edgeagent "$out/base.img" 32M
 	cp "$out/base.img" "$out/data.img"
 	truncate -s 1G "$out/log.img"
 	;;
