@@ -75,12 +75,12 @@ grep -v '^#' "$lock" | while read -r pkg ver sum; do
 		continue
 	fi
 	update
-	if ! aptget apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
-		echo "fetch: the archive no longer has $pkg version $ver (pinned in $lock); run scripts/vm/fetch.sh --print-lock to see what it has" >&2
+	echo "fetch: $pkg $ver"
+	if ! (cd "$cache/debs" && rm -f "${name}"_*"_${arch}.deb" && aptget apt-get download "$pkg=$ver" >"$apt/download.log" 2>&1); then
+		cat "$apt/download.log" >&2
+		echo "fetch: cannot download $pkg version $ver (pinned in $lock): the archive may no longer have it; scripts/vm/fetch.sh --print-lock shows what it has" >&2
 		exit 1
 	fi
-	echo "fetch: $pkg $ver"
-	(cd "$cache/debs" && rm -f "${name}"_*"_${arch}.deb" && aptget apt-get download "$pkg=$ver" >/dev/null)
 	mv "$cache/debs/${name}_"*"_${arch}.deb" "$file"
 	if ! echo "$sum  $file" | sha256sum -c --status; then
 		echo "fetch: $pkg $ver: SHA-256 $(sha256sum <"$file" | cut -d' ' -f1), the lock says $sum" >&2
