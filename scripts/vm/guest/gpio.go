@@ -155,10 +155,17 @@ func lineTrace(gpioNum int, from, to string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseLineTrace(string(b), gpioNum, from, to)
+}
+
+// parseLineTrace reads the trace's text: marker lines
+// ("tracing_mark_write: NAME") and the gpio events' TP_printk formats
+// ("gpio_value: GPIO set|get VALUE", "gpio_direction: GPIO in|out (ERR)").
+func parseLineTrace(trace string, gpioNum int, from, to string) ([]string, error) {
 	var out []string
 	in := false
 	num := strconv.Itoa(gpioNum)
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(trace, "\n") {
 		if i := strings.Index(line, "tracing_mark_write: "); i >= 0 {
 			mark := strings.TrimSpace(line[i+len("tracing_mark_write: "):])
 			switch {
