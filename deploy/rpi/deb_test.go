@@ -422,10 +422,12 @@ func TestMaintainerScripts(t *testing.T) {
 	}
 }
 
-// TestShellcheck: the shell this directory ships passes shellcheck.
+// TestShellcheck: the shell this directory ships, and the test scripts, pass
+// shellcheck.
 func TestShellcheck(t *testing.T) {
 	sc := need(t, "shellcheck", "shellcheck")
-	files := []string{"install.sh", "build-deb.sh", "debian/postinst", "debian/prerm", "debian/postrm", "debian/preinst-armhf", "../../scripts/test-arm64.sh"}
+	files := []string{"install.sh", "build-deb.sh", "debian/postinst", "debian/prerm", "debian/postrm", "debian/preinst-armhf", "../../scripts/test-arm64.sh",
+		"../../scripts/vm/test.sh", "../../scripts/vm/fetch.sh", "../../scripts/vm/build.sh", "../../scripts/vm/run.sh", "../../scripts/vm/powercut-host.sh", "../../scripts/vm/init"}
 	if out, err := exec.Command(sc, append([]string{"--shell=sh"}, files...)...).CombinedOutput(); err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
