@@ -20,11 +20,12 @@ fi
 # its issue lands) and lists the rest.
 pkgs=$(go list ./internal/devices/... ./internal/store/... ./internal/localauth/...)
 
-# TestCrashKeepsAcknowledgedEvents re-executes its own test binary, which the
-# kernel cannot start without qemu registered in binfmt_misc (a host-wide
-# setting this script leaves alone). It runs natively in make test-go.
+# TestCrashKeepsAcknowledgedEvents and TestHLCNeverGoesBackAfterAKill... re-execute
+# their own test binary, which the kernel cannot start without qemu registered
+# in binfmt_misc (a host-wide setting this script leaves alone). They run
+# natively in make test-go.
 # shellcheck disable=SC2086 # one word per package
 CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go test -count=1 -exec qemu-aarch64-static \
-	-skip '^TestCrashKeepsAcknowledgedEvents$' $pkgs
+	-skip '^(TestCrashKeepsAcknowledgedEvents|TestHLCNeverGoesBackAfterAKillAClockSetBackOrARecovery)$' $pkgs
 
 go test -count=1 -run '^TestARM64' ./cmd/edgeagent
