@@ -99,8 +99,9 @@ func cmdStatus(args []string, stdout io.Writer) error {
 		if c["connected"] == true {
 			link = "connected"
 		}
-		fmt.Fprintf(tw, "cloud\t%s to %v since %v; %v events pending (oldest %v), last sync %v\n",
-			link, c["broker"], c["since"], c["pending_total"], c["oldest_pending"], c["last_sync"])
+		fmt.Fprintf(tw, "cloud\t%s to %s since %s; %s events pending (oldest %s), last sync %s\n",
+			link, field(c, "broker", "?"), field(c, "since", "start"), field(c, "pending_total", "0"),
+			field(c, "oldest_pending", "none"), field(c, "last_sync", "never"))
 		if e, ok := c["last_error"]; ok {
 			fmt.Fprintf(tw, "cloud error\t%v\n", e)
 		}
@@ -109,7 +110,7 @@ func cmdStatus(args []string, stdout io.Writer) error {
 		}
 	}
 	if lan, ok := st.LAN.(map[string]any); ok {
-		fmt.Fprintf(tw, "lan\thttps://%v (certificate SHA-256 %v)\n", lan["listen"], lan["fingerprint"])
+		fmt.Fprintf(tw, "lan\thttps://%s (certificate SHA-256 %s)\n", field(lan, "listen", "?"), field(lan, "fingerprint", "?"))
 	}
 	if st.JournalError != "" {
 		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
@@ -230,6 +231,16 @@ func cmdEvents(args []string, stdout io.Writer) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Class, e.Device, e.Type, data)
 	}
 	return tw.Flush()
+}
+
+// field renders a key of a decoded JSON object, or none when the key is
+// absent or null: the cloud status leaves out times that never happened, and
+// a missing key must not print as "<nil>".
+func field(m map[string]any, key, none string) string {
+	if v, ok := m[key]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	return none
 }
 
 // attrs renders a device's attributes as sorted key=value pairs.

@@ -27,10 +27,12 @@ usage:
   edgeagent events [--after SEQ] [--limit N] [--json]
   edgeagent do --agent https://HOST:PORT --fingerprint SHA256 --grant FILE [--owner-grant FILE]
                --key FILE DEVICE ACTION [VALUE]   (a phone key's action over the LAN API)
-  edgeagent credentials import FILE...           (signed grants, revocation snapshots)
-  edgeagent audit verify                         (walks the hash-chained audit log)
+  edgeagent credentials import FILE... [--json]  (signed grants, revocation snapshots)
+  edgeagent audit verify [--file STATE.DB [--security-dir DIR]] [--json]
+                                                 (walks the hash-chained audit log)
   edgeagent rpi bootconfig --config FILE [--rtc CHIP] [--w1-pin N]   (config.txt lines)
   edgeagent version
+  edgeagent help [COMMAND]                       (or: edgeagent COMMAND --help)
 
 offline issuer (no network, no agent needed):
   edgeagent authority init --dir DIR
@@ -40,7 +42,7 @@ offline issuer (no network, no agent needed):
                         [--schedule "mon-fri 08:00-18:00"] [--pin-stdin] [--requires-trusted-time] --out FILE
   edgeagent grant delegate --owner-grant F --owner-key F --holder F.pub --name NAME --devices ...
                         --not-after T [...] --out FILE
-  edgeagent grant show FILE [--authority DIR|FILE.pub]
+  edgeagent grant show FILE [--authority DIR|FILE.pub] [--json]
   edgeagent revoke --authority DIR --site ID --serial N --grant ID... [--key ID...] --out FILE
 
 cloud side (signed messages for the cmd and cfg topics: mosquitto_pub -f FILE):
@@ -97,6 +99,12 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usagef("no command given")
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "help" && len(rest) > 0 && printCommandHelp(stdout, rest) {
+		return nil
+	}
+	if wantsHelp(rest) && printCommandHelp(stdout, args) {
+		return nil
+	}
 	switch cmd {
 	case "run":
 		return cmdRun(rest, stderr)
