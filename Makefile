@@ -19,10 +19,10 @@ help: ## list the targets
 build: ## build bin/edgeagent for this machine
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/edgeagent ./cmd/edgeagent
 
-run: build ## run the agent with the example config, simulated devices, data in .run/
+run: build ## run the agent with the example config, simulated devices, data in .run/ (more flags: ARGS='--listen 127.0.0.1:8443')
 	@mkdir -p $(RUN_DIR)
 	@echo "admin socket: $(RUN_DIR)/data/admin.sock  (try: $(BIN)/edgeagent device list --data-dir $(RUN_DIR)/data)"
-	$(BIN)/edgeagent run --config deploy/rpi/edgeagent.example.toml --sim --data-dir $(RUN_DIR)/data
+	$(BIN)/edgeagent run --config deploy/rpi/edgeagent.example.toml --sim --data-dir $(RUN_DIR)/data $(ARGS)
 
 deps: ## install the system packages the tests need (apt-get, as root)
 	@scripts/system-deps.sh
