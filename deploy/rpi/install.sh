@@ -19,6 +19,9 @@
 #   --root DIR       stage into DIR (an image, a test) instead of this system:
 #                    files and boot config only; no user, no systemctl, no
 #                    package database. Run install.sh on the device for those.
+#                    Another architecture's package (arm64 on an amd64 build
+#                    machine) stages with --no-bootconfig; its binary cannot
+#                    check --config here, the agent checks it at start.
 #   --purge          with --uninstall: also the config, the data and the user
 set -eu
 
@@ -99,11 +102,17 @@ bootfile() {
 	done
 }
 
+# runs_here: the installed binary runs on this machine (not so for an arm64
+# package staged with --root on an amd64 build machine).
+runs_here() {
+	"$bin" version >/dev/null 2>&1
+}
+
 # agent runs the installed binary, which must run here to check a config or
 # print the boot config.
 agent() {
-	if ! "$bin" version >/dev/null 2>&1; then
-		die "cannot run $bin on this machine (another architecture?): run install.sh on the device, or use --no-bootconfig"
+	if ! runs_here; then
+		die "cannot run $bin on this machine (another architecture?): run install.sh on the device, or stage with --root DIR --no-bootconfig"
 	fi
 	"$bin" "$@"
 }
@@ -169,7 +178,15 @@ install_files() {
 		;;
 	esac
 	if [ -n "$newconf" ]; then
-		agent config check "$newconf"
+		[ -f "$newconf" ] || die "--config $newconf: no such file"
+		if [ $live = no ] && ! runs_here; then
+			# Staging another architecture's package: its binary cannot
+			# check the config here. The agent checks it at every start
+			# (exit 2 naming the file, line and key), before it drives a pin.
+			echo "$newconf: not checked here ($bin is for another machine): run 'edgeagent config check ${conf#"$root"}' on the device"
+		else
+			agent config check "$newconf"
+		fi
 		install -D -m 0640 "$newconf" "$conf"
 		if [ $live = yes ]; then
 			chown root:edgeagent "$conf"

@@ -276,3 +276,60 @@ func TestInstallUsage(t *testing.T) {
 		t.Errorf("--help:\n%s", out)
 	}
 }
+
+// foreignDeb builds an arm64 package whose binary runs on no machine (its
+// ELF header, then nothing): an arm64 package on an amd64 build machine,
+// even where qemu-user's binfmt handler would run a whole arm64 binary.
+func foreignDeb(t *testing.T) string {
+	t.Helper()
+	need(t, "dpkg-deb", "dpkg")
+	dir := t.TempDir()
+	full := filepath.Join(dir, "edgeagent-linux-arm64")
+	cmd := exec.Command("go", "build", "-o", full, "../../cmd/edgeagent")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build arm64: %v\n%s", err, out)
+	}
+	if err := os.Truncate(full, 4096); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "./build-deb.sh", "arm64", full, "1.2.3", dir)
+	return filepath.Join(dir, "edgeagent_1.2.3_arm64.deb")
+}
+
+// TestInstallForeignDebStagesWithNoBootconfig: staging another machine's
+// package with --root DIR --no-bootconfig installs its files and the given
+// config without running its binary, and leaves config.txt alone; without
+// --no-bootconfig it stops with the way out.
+func TestInstallForeignDebStagesWithNoBootconfig(t *testing.T) {
+	deb := foreignDeb(t)
+	root, configTxt := stagingRoot(t)
+	mine := filepath.Join(t.TempDir(), "my-hub.toml")
+	if err := os.WriteFile(mine, []byte(strings.Replace(read(t, "edgeagent.example.toml"), `site = "home-1"`, `site = "staged-1"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := install(t, false, "--root", root, "--no-bootconfig", "--config", mine, deb)
+	if !strings.Contains(out, "not checked here") || !strings.Contains(out, "staged in "+root) {
+		t.Errorf("output does not say the config was not checked:\n%s", out)
+	}
+	if got := read(t, filepath.Join(root, "etc/edgeagent/edgeagent.toml")); got != read(t, mine) {
+		t.Errorf("installed config is not --config's file:\n%s", got)
+	}
+	for _, p := range []string{"usr/bin/edgeagent", "lib/systemd/system/edgeagent.service"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("%s not staged: %v", p, err)
+		}
+	}
+	if read(t, configTxt) != originalBootConfig {
+		t.Error("--no-bootconfig changed config.txt")
+	}
+
+	root2, configTxt2 := stagingRoot(t)
+	out = install(t, true, "--root", root2, deb)
+	if !strings.Contains(out, "cannot run") || !strings.Contains(out, "--no-bootconfig") {
+		t.Errorf("boot config with a foreign binary:\n%s", out)
+	}
+	if read(t, configTxt2) != originalBootConfig {
+		t.Error("a failed install changed config.txt")
+	}
+}
