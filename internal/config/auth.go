@@ -8,7 +8,7 @@ import (
 // Auth configures local authentication (package localauth).
 type Auth struct {
 	// Timezone is the site's IANA time zone, for grant schedules
-	// ("Europe/Berlin"). Default UTC. The binary embeds the zone database:
+	// ("Asia/Seoul"). Default UTC. The binary embeds the zone database:
 	// a hub without /usr/share/zoneinfo still knows it.
 	Timezone string `toml:"timezone"`
 	// Authorities are the pinned authority public keys (PEM files). Grants,
@@ -39,7 +39,7 @@ func (a *Auth) Location() (*time.Location, error) {
 
 func (a *Auth) validate(v *validator) {
 	if _, err := a.Location(); err != nil {
-		v.fail("auth.timezone", "%q is not a known time zone (write e.g. \"Europe/Berlin\")", a.Timezone)
+		v.fail("auth.timezone", "%q is not a known time zone (write e.g. \"Asia/Seoul\")", a.Timezone)
 	}
 	for i, p := range a.Authorities {
 		if p == "" {
