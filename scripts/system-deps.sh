@@ -5,9 +5,18 @@
 set -eu
 list="$(dirname "$0")/system-packages.txt"
 missing=""
+# installed: the command is on PATH or in an sbin directory, where Debian puts
+# daemons (mosquitto is /usr/sbin/mosquitto) and a user's PATH may not look.
+installed() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	for d in /usr/local/sbin /usr/sbin /sbin; do
+		[ -x "$d/$1" ] && return 0
+	done
+	return 1
+}
 while read -r pkg cmd; do
 	case "$pkg" in ''|'#'*) continue ;; esac
-	if ! command -v "$cmd" >/dev/null 2>&1; then
+	if ! installed "$cmd"; then
 		missing="$missing $pkg"
 	fi
 done < "$list"
