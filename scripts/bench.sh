@@ -1,13 +1,22 @@
 #!/bin/sh
 # Runs the benchmarks and writes docs/benchmarks.md with the command that
-# made the figures, the machine, and the raw output.
+# made the figures, the machine, each target met or missed with its figure
+# (scripts/benchcheck, from scripts/bench-targets.md), and the raw output.
+# It exits 1 after writing the file when a target was missed.
 set -eu
 cd "$(dirname "$0")/.."
 out=docs/benchmarks.md
 raw=$(mktemp)
+table=$(mktemp)
+trap 'rm -f "$raw" "$table"' EXIT
 cmd='go test -run ^$ -bench . -benchmem -count 1 ./...'
 echo "running: $cmd"
 $cmd | tee "$raw"
+status=0
+go run ./scripts/benchcheck scripts/bench-targets.md "$raw" > "$table" || status=$?
+if [ "$status" -gt 1 ]; then
+	exit "$status"
+fi
 {
 	echo "# Benchmarks"
 	echo
@@ -21,7 +30,7 @@ $cmd | tee "$raw"
 	echo "The machine is shared and noisy: compare ratios against the baseline taken in the same run,"
 	echo "not absolute figures across runs."
 	echo
-	cat scripts/bench-targets.md
+	cat "$table"
 	echo
 	echo "## Raw output"
 	echo
@@ -29,5 +38,8 @@ $cmd | tee "$raw"
 	grep -E '^(Benchmark|goos|goarch|cpu|pkg|ok|PASS|FAIL)' "$raw"
 	echo '```'
 } > "$out"
-rm -f "$raw"
 echo "wrote $out"
+if [ "$status" -ne 0 ]; then
+	echo "bench: targets missed (listed above, and in $out)" >&2
+	exit 1
+fi

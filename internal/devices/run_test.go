@@ -55,7 +55,14 @@ debounce = "10ms"
 		}
 	}
 	eq(t, "bell", j.types("bell"), []string{"pressed"})
-	h.Do("front", "unlock", "")
+	// Unlocked while Run runs, so that the check below sees Run's shutdown
+	// lock the door, not a door that was never opened.
+	if _, err := h.Do("front", "unlock", ""); err != nil {
+		t.Fatal(err)
+	}
+	if lock, _ := sim.Pin("GPIO17"); lock.Read() != gpio.High {
+		t.Fatal("front did not unlock")
+	}
 
 	cancel()
 	select {

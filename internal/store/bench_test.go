@@ -54,7 +54,9 @@ func BenchmarkRecordParallel(b *testing.B) {
 }
 
 // BenchmarkRecordNoGroup is the same load as BenchmarkRecordParallel with one
-// bbolt transaction per call, for comparison.
+// bbolt transaction (so one commit) per call, for comparison. It reports no
+// commits/op: the store's counter does not see these commits, and a figure
+// true by construction is not a measurement.
 func BenchmarkRecordNoGroup(b *testing.B) {
 	s := openStore(b, testPath(b))
 	var id atomic.Int64
@@ -75,5 +77,4 @@ func BenchmarkRecordNoGroup(b *testing.B) {
 			}
 		}
 	})
-	b.ReportMetric(1, "commits/op")
 }

@@ -438,7 +438,7 @@ func TestOpenNeverCrashesOnRandomDamage(t *testing.T) {
 	}
 	_, size := inUsePage(t, base)
 	pages := len(orig) / size
-	recovered := 0
+	var recovered [6]int // by kind of damage
 	for seed := range n {
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
 		path := filepath.Join(t.TempDir(), "state.db")
@@ -469,7 +469,7 @@ func TestOpenNeverCrashesOnRandomDamage(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		if rep.Recovered {
-			recovered++
+			recovered[seed%6]++
 		} else {
 			// Damage that bbolt's check cannot see (inside a value, or in a
 			// free page) surfaces as errors, not panics.
@@ -483,5 +483,20 @@ func TestOpenNeverCrashesOnRandomDamage(t *testing.T) {
 			t.Errorf("seed %d: Close: %v", seed, err)
 		}
 	}
-	t.Logf("%d of %d damaged files were recovered; the rest had damage bbolt cannot see", recovered, n)
+	// Both paths ran: structural damage (a page header, an element table, a
+	// cut, a long run) was detected and recovered from, and some damage went
+	// unseen, so the checks on a store that opened anyway ran too. The seeds
+	// are fixed: with bbolt 1.5 this is [4 9 41 41 45 35] of 50 each (-short:
+	// [3 1 8 7 9 7] of 10).
+	total := 0
+	for kind, r := range recovered {
+		total += r
+		if kind >= 2 && r == 0 {
+			t.Errorf("no file with damage of kind %d was recovered: %v", kind, recovered)
+		}
+	}
+	if total == n {
+		t.Errorf("every damaged file was recovered: the path of unseen damage never ran")
+	}
+	t.Logf("%d of %d damaged files were recovered (by kind %v); the rest had damage bbolt cannot see", total, n, recovered)
 }

@@ -129,13 +129,18 @@ func TestRefusedCredentialsGiveAClearErrorAndASlowRetry(t *testing.T) {
 		t.Error("connected with a wrong password")
 		<-ctx.Done()
 	})
-	time.Sleep(1500 * time.Millisecond)
-	s := l.Status()
-	if s.Attempts != 1 || !strings.Contains(s.LastError, "refused") || !strings.Contains(s.LastError, "not authorised: check the username, password") {
+	// The link sets NextAttempt once it has chosen the delay after the
+	// refusal: read the status then.
+	var s Status
+	waitUntil(t, "the first refusal and the retry after it", func() bool {
+		s = l.Status()
+		return !s.LastErrorAt.IsZero() && s.NextAttempt.After(s.LastErrorAt)
+	})
+	if s.Attempts != 1 || !s.Refused || !strings.Contains(s.LastError, "refused") || !strings.Contains(s.LastError, "not authorised: check the username, password") {
 		t.Fatalf("status %+v", s)
 	}
-	if wait := time.Until(s.NextAttempt); wait < 400*time.Millisecond {
-		t.Fatalf("next attempt in %s, want 2-4 s after the first", wait)
+	if wait := s.NextAttempt.Sub(s.LastErrorAt); wait < 2*time.Second || wait > 4*time.Second {
+		t.Fatalf("next attempt %s after the refusal, want 2-4 s (Max/2 to Max)", wait)
 	}
 
 	ok := runLink(t, Options{Broker: b.URL, Username: "hub", Password: "right", ClientID: "hub-ok"}, func(ctx context.Context, s *Session) { <-ctx.Done() })
