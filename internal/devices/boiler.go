@@ -151,18 +151,8 @@ func (b *boiler) regulate() []Event {
 	if !b.hasTemp {
 		return b.setRelay(false, "sensor")
 	}
-	target, reason := b.setpoint, "thermostat"
-	if b.mode == "off" {
-		target, reason = b.frost, "frost"
-	}
-	want := b.on
-	switch {
-	case b.temp < target-b.hyst/2:
-		want = true
-	case b.temp > target+b.hyst/2:
-		want = false
-	}
-	if want == b.on || b.h.clk.Now().Sub(b.changed) < b.minCycle {
+	want, reason := b.wantLocked()
+	if want == b.on || b.heldLocked() > 0 {
 		return nil
 	}
 	evs := b.setRelay(want, reason)
@@ -172,6 +162,27 @@ func (b *boiler) regulate() []Event {
 		evs = append(evs, newEvent(ClassAudit, b.id, "alarm_cleared", "alarm", "max_run"))
 	}
 	return evs
+}
+
+// wantLocked is what the thermostat asks of the relay at the last
+// reading, and why.
+func (b *boiler) wantLocked() (bool, string) {
+	target, reason := b.setpoint, "thermostat"
+	if b.mode == "off" {
+		target, reason = b.frost, "frost"
+	}
+	switch {
+	case b.temp < target-b.hyst/2:
+		return true, reason
+	case b.temp > target+b.hyst/2:
+		return false, reason
+	}
+	return b.on, reason
+}
+
+// heldLocked is how long minCycle still holds the relay where it is.
+func (b *boiler) heldLocked() time.Duration {
+	return b.minCycle - b.h.clk.Now().Sub(b.changed)
 }
 
 // setRelay drives the relay and arms or stops the maximum run.
@@ -340,6 +351,18 @@ func (b *boiler) stateLocked() State {
 	}
 	if b.hasTemp {
 		s.Attrs["temperature"] = b.temp
+		// A change the thermostat wants but min_cycle holds back (after
+		// every start too: the safe write counts as a change) is said, so
+		// that a boiler that does not heat yet does not look broken.
+		if want, _ := b.wantLocked(); want != b.on && b.sensorErr == "" {
+			if held := b.heldLocked(); held > 0 {
+				verb := "heating"
+				if !want {
+					verb = "stopping"
+				}
+				s.Attrs["waiting"] = fmt.Sprintf("waiting %d s before %s (min_cycle)", int((held+time.Second-1)/time.Second), verb)
+			}
+		}
 	}
 	var alarms []string
 	if b.sensorErr != "" {

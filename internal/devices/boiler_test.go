@@ -99,22 +99,36 @@ func TestBoilerMinimumCycle(t *testing.T) {
 	r := started(t, boilerConfig("24h"))
 	r.therm(sensor).Set(10)
 	// New's safe write counts as a change: no start within min_cycle of it.
-	r.advance(3*time.Minute - time.Nanosecond)
+	// The state says so, so that a cold house with the heating off does
+	// not look like a broken boiler.
+	waiting := func(want string) {
+		t.Helper()
+		if got, _ := r.get("heat").Attrs["waiting"].(string); got != want {
+			t.Errorf("waiting = %q, want %q", got, want)
+		}
+	}
+	r.advance(time.Minute)
+	r.read("heat")
+	waiting("waiting 120 s before heating (min_cycle)")
+	r.advance(2*time.Minute - time.Nanosecond)
 	r.read("heat")
 	if r.relay() != "off" {
 		t.Fatal("relay on sooner than min_cycle after New")
 	}
+	waiting("waiting 1 s before heating (min_cycle)")
 	r.advance(time.Nanosecond)
 	r.read("heat")
 	if r.relay() != "on" {
 		t.Fatal("relay still off min_cycle after New")
 	}
+	waiting("")
 	r.therm(sensor).Set(25)
 	r.advance(time.Minute)
 	r.read("heat")
 	if r.relay() != "on" {
 		t.Fatal("thermostat turned the relay off 1 min after turning it on")
 	}
+	waiting("waiting 120 s before stopping (min_cycle)")
 	r.advance(2*time.Minute - time.Nanosecond)
 	r.read("heat")
 	if r.relay() != "on" {
