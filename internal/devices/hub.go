@@ -226,7 +226,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	for _, w := range h.watches {
-		l := h.live.Add("input watcher "+w.name, watchBound, true)
+		l := h.live.Add("watcher "+w.name, watchBound, true)
 		wg.Go(func() { w.run(ctx, l) })
 	}
 	for _, b := range h.boilers {

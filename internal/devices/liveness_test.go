@@ -144,8 +144,8 @@ type = "button"
 		loop, other string
 		bound       time.Duration
 	}{
-		{pinGate, "input watcher input bell pin", "boiler heat", watchBound},
-		{thermGate, "boiler heat sensor poller", "input watcher", time.Second + readBound},
+		{pinGate, "watcher input bell pin", "boiler heat", watchBound},
+		{thermGate, "boiler heat sensor poller", "watcher ", time.Second + readBound},
 	} {
 		tc.g.hold()
 		// Wait until the loop is stuck; the poller sleeps on the fake
