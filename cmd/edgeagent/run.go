@@ -19,6 +19,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/liveness"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/sdnotify"
@@ -153,6 +154,9 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	opts := hw
 	opts.Clock = clock.Real{}
 	opts.Log = log.With("part", "devices")
+	// The watchdog's view of the hub's loops (input watchers, sensor pollers).
+	live := liveness.New(opts.Clock)
+	opts.Liveness = live
 	// Principle 2: every output is at its safe level before anything that
 	// can fail or wait (the store, the socket) is touched.
 	hub, err := devices.New(cfg, opts)
@@ -249,11 +253,12 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 		log.Warn("sd_notify READY", "err", err)
 	}
 	if iv, ok := sdnotify.WatchdogInterval(); ok {
-		// Pings only while the device hub answers: a device stuck holding
-		// its lock stops them, and systemd restarts the agent.
+		// Pings only while the device hub answers and every required loop
+		// turns: a device stuck holding its lock, or a watcher or poller
+		// stuck in a read, stops them, and systemd restarts the agent.
 		svcWG.Go(func() {
-			_ = sdnotify.Heartbeat(svcCtx, iv/2, func() error { hub.List(); return nil }, func(err error) {
-				log.Error("watchdog ping withheld: the device hub did not answer", "err", err)
+			_ = sdnotify.Heartbeat(svcCtx, iv/2, func() error { hub.List(); return live.Check() }, func(err error) {
+				log.Error("watchdog ping withheld", "err", err)
 			})
 		})
 	}

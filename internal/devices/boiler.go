@@ -12,6 +12,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/liveness"
 )
 
 // boiler is a heating relay with a thermostat. Whatever the mode, it never
@@ -90,9 +91,12 @@ func (b *boiler) armStale() {
 	})
 }
 
-func (b *boiler) pollLoop(ctx context.Context) {
+// pollLoop beats l after every reading, so that a read stuck in the 1-Wire
+// driver shows as a dead poller.
+func (b *boiler) pollLoop(ctx context.Context, l *liveness.Loop) {
 	for {
 		b.read()
+		l.Beat()
 		if !sleep(ctx, b.h, b.poll) {
 			return
 		}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
+
+	"github.com/edgeagent/edgeagent/internal/liveness"
 )
 
 // edgeWait bounds each WaitForEdge so that a watcher notices a cancelled
@@ -103,8 +105,9 @@ func (w *watch) start() {
 	w.init(a)
 }
 
-func (w *watch) run(ctx context.Context) {
+func (w *watch) run(ctx context.Context, l *liveness.Loop) {
 	for ctx.Err() == nil {
+		l.Beat()
 		if w.edges {
 			w.step(edgeWait)
 		} else if sleep(ctx, w.h, edgeWait) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/liveness"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -70,6 +71,10 @@ type Options struct {
 	// Thermometer opens a boiler's sensor by its 1-Wire id. Default: a
 	// DS18B20 under the config's OneWireRoot.
 	Thermometer func(sensorID string) (Thermometer, error)
+	// Liveness, when not nil, gets one required loop per input watcher and
+	// per boiler sensor poller while Run runs, so that the watchdog stops
+	// when one of them hangs (a pin read, a 1-Wire read).
+	Liveness *liveness.Registry
 }
 
 // State is a device's state as shown to residents, scripts and the cloud.
@@ -100,6 +105,7 @@ type Hub struct {
 	watches []*watch
 	boilers []*boiler
 	journal journalQueue
+	live    *liveness.Registry
 
 	mu      sync.Mutex // guards started and closed
 	started bool
@@ -109,6 +115,15 @@ type Hub struct {
 // shutdownFlush bounds how long Shutdown waits for the journal: the outputs
 // are already safe by then, and a stuck SD card must not hold up an exit.
 const shutdownFlush = 300 * time.Millisecond
+
+// watchBound is how long an input watcher may go without a turn before the
+// watchdog counts it dead: it turns every edgeWait, so only a hang (a pin
+// read stuck in the kernel) gets near it.
+const watchBound = 10 * time.Second
+
+// readBound is how long a boiler's poller may take beyond its poll interval
+// before the watchdog counts it dead: a DS18B20 read takes about a second.
+const readBound = 10 * time.Second
 
 // recordWait bounds how long Do waits for its record before answering
 // ErrNotRecorded: long enough for a slow SD card's fsync, short enough that
@@ -132,7 +147,7 @@ func New(cfg *config.Config, opts Options) (*Hub, error) {
 		root := cfg.OneWireRoot
 		opts.Thermometer = func(id string) (Thermometer, error) { return DS18B20{Root: root, ID: id}, nil }
 	}
-	h := &Hub{clk: opts.Clock, log: opts.Log, byID: map[string]device{}}
+	h := &Hub{clk: opts.Clock, log: opts.Log, byID: map[string]device{}, live: opts.Liveness}
 	h.journal.init(h)
 	b := &builder{h: h, opts: opts}
 	for _, c := range cfg.Locks {
@@ -211,16 +226,18 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	for _, w := range h.watches {
-		wg.Go(func() { w.run(ctx) })
+		l := h.live.Add("watcher "+w.name, watchBound, true)
+		wg.Go(func() { w.run(ctx, l) })
 	}
 	for _, b := range h.boilers {
-		// Not waited for: a poller may be blocked in a sensor read for a
-		// second, and after Shutdown its reading is dropped anyway.
-		go b.pollLoop(ctx)
+		l := h.live.Add("boiler "+b.id+" sensor poller", b.poll+readBound, true)
+		wg.Go(func() { b.pollLoop(ctx, l) })
 	}
 	<-ctx.Done()
 	h.Shutdown()
-	wg.Wait() // watchers wake at least every edgeWait
+	// Watchers wake at least every edgeWait; a poller within one sensor
+	// read (about a second), whose reading Shutdown has made a no-op.
+	wg.Wait()
 	return nil
 }
 

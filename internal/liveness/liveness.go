@@ -1,0 +1,101 @@
+// Package liveness owns the agent's record of which long-running loops are
+// still turning: each loop (an input watcher, a boiler's sensor poller, the
+// cloud loop) beats on every turn, and the systemd watchdog pings only while
+// no required loop has missed its bound. A loop that is merely blocked in a
+// goroutine looks alive to anything that only calls into the agent; its
+// beats are what show it is dead.
+package liveness
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgeagent/edgeagent/internal/clock"
+)
+
+// Registry holds every loop's last beat. A nil *Registry is valid: it
+// registers nothing and is never stale, so a part used without a watchdog
+// (tests, tools) needs no registry.
+type Registry struct {
+	clk clock.Clock
+
+	mu    sync.Mutex // guards loops and every Loop's last
+	loops []*Loop
+}
+
+// Loop is one registered loop. A nil *Loop's Beat does nothing.
+type Loop struct {
+	r        *Registry
+	name     string
+	bound    time.Duration
+	required bool
+	last     time.Time
+}
+
+// New returns an empty Registry reading time from clk (clock.Real{} when nil).
+func New(clk clock.Clock) *Registry {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	return &Registry{clk: clk}
+}
+
+// Add registers a loop named name (for the log line that says which loop
+// died) that beats at least every bound, and counts as beating now. Only a
+// required loop's stall withholds the watchdog: a loop whose stall is normal
+// (the cloud loop while offline) is registered with required false and is
+// reported by Stale only when all is true.
+func (r *Registry) Add(name string, bound time.Duration, required bool) *Loop {
+	if r == nil {
+		return nil
+	}
+	l := &Loop{r: r, name: name, bound: bound, required: required}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l.last = r.clk.Now()
+	r.loops = append(r.loops, l)
+	return l
+}
+
+// Beat records that the loop just turned.
+func (l *Loop) Beat() {
+	if l == nil {
+		return
+	}
+	now := l.r.clk.Now()
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	l.last = now
+}
+
+// Stale returns, in registration order, the names of the loops whose last
+// beat is more than their bound before now: only the required ones unless
+// all is true.
+func (r *Registry) Stale(now time.Time, all bool) []string {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, l := range r.loops {
+		if (l.required || all) && now.Sub(l.last) > l.bound {
+			out = append(out, fmt.Sprintf("%s (no beat for %s, bound %s)", l.name, now.Sub(l.last).Round(time.Millisecond), l.bound))
+		}
+	}
+	return out
+}
+
+// Check returns an error wrapping ErrStalled and naming every stalled
+// required loop, or nil: the watchdog's health check.
+func (r *Registry) Check() error {
+	if r == nil {
+		return nil
+	}
+	if s := r.Stale(r.clk.Now(), false); len(s) > 0 {
+		return fmt.Errorf("%w: %s", ErrStalled, strings.Join(s, "; "))
+	}
+	return nil
+}
