@@ -107,21 +107,13 @@ func (lr *liveRig) revocation(serial uint64) []byte {
 // the grant as revoked.
 func (lr *liveRig) revoked(serial uint64) {
 	lr.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	mqtttest.WaitFor(lr.t, 30*time.Second, fmt.Sprintf("snapshot serial %d and the grant refused as revoked", serial), func() bool {
 		_, reason, err := lr.keeper.CheckGrant(lr.grantID)
 		if err != nil {
 			lr.t.Fatal(err)
 		}
-		if got := lr.keeper.Status().SnapshotSerial; got == serial && reason == localauth.ReasonRevoked {
-			return
-		}
-		if time.Now().After(deadline) {
-			lr.t.Fatalf("after 30 s: snapshot serial %d, grant %q; want serial %d and revoked (link %+v)",
-				lr.keeper.Status().SnapshotSerial, reason, serial, lr.svc.Status().Status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return lr.keeper.Status().SnapshotSerial == serial && reason == localauth.ReasonRevoked
+	})
 }
 
 // The attack of issue 9 (item 3): 10 000 garbage messages on cmd and cred

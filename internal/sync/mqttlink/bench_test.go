@@ -135,14 +135,14 @@ func BenchmarkOversizedInbound(b *testing.B) {
 		done := make(chan struct{})
 		go func() { defer close(done); l.Run(ctx, func(ctx context.Context, s *Session) { <-ctx.Done() }) }()
 		defer func() { cancel(); <-done }()
-		waitFor(b, "the link", func() bool { return l.Status().Connected })
+		mqtttest.WaitFor(b, time.Minute, "the link", func() bool { return l.Status().Connected })
 		var total uint64
 		for i := range b.N {
 			before := allocated()
 			mqtttest.PublishHuge(b, broker.Addr, "bench-pub", "t/big", false, size)
-			waitFor(b, "the refusal", func() bool { tl := l.Status().TooLarge; return tl != nil && tl.Count == uint64(i+1) })
+			mqtttest.WaitFor(b, time.Minute, "the refusal", func() bool { tl := l.Status().TooLarge; return tl != nil && tl.Count == uint64(i+1) })
 			total += allocated() - before
-			waitFor(b, "the link to come back", func() bool { return l.Status().Connected })
+			mqtttest.WaitFor(b, time.Minute, "the link to come back", func() bool { return l.Status().Connected })
 		}
 		b.ReportMetric(float64(total)/float64(b.N)/(1<<20), "MB-alloc/msg")
 	})
@@ -168,14 +168,4 @@ func BenchmarkOversizedInbound(b *testing.B) {
 		}
 		b.ReportMetric(float64(total)/float64(b.N)/(1<<20), "MB-alloc/msg")
 	})
-}
-
-func waitFor(b *testing.B, what string, cond func() bool) {
-	b.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); {
-		if time.Now().After(deadline) {
-			b.Fatalf("no %s within a minute", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }

@@ -457,22 +457,25 @@ func (l *Listener) is(v bool) bool {
 // last lost its connection.
 func (l *Listener) WaitReady(t testing.TB) {
 	t.Helper()
-	waitFor(t, "the test listener to subscribe", func() bool { return l.is(true) })
+	WaitFor(t, 5*time.Second, "the test listener to subscribe", func() bool { return l.is(true) })
 }
 
 // WaitLost waits (at most 5 s) until the listener has noticed that its
 // connection is gone.
 func (l *Listener) WaitLost(t testing.TB) {
 	t.Helper()
-	waitFor(t, "the test listener to lose its connection", func() bool { return l.is(false) })
+	WaitFor(t, 5*time.Second, "the test listener to lose its connection", func() bool { return l.is(false) })
 }
 
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+// WaitFor polls cond (real goroutines and a real broker are involved) until
+// it holds, for at most within of real time, and fails the test or
+// benchmark naming what it waited for.
+func WaitFor(tb testing.TB, within time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 5s waiting for %s", what)
+			tb.Fatalf("timed out after %s waiting for %s", within, what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
