@@ -120,8 +120,9 @@ func (q *journalQueue) admit(device, action string) error {
 	if len(q.pending) < maxPending {
 		return nil
 	}
+	// No flush to start: a backlog means one is running (flush never
+	// gives up on an error; it records it and goes on).
 	q.refused++
-	go q.flush() // a flusher may have given up on an error: try again
 	return fmt.Errorf("devices: %q: %s: %w: %d records wait for the disk", device, action, ErrJournalBehind, len(q.pending))
 }
 
