@@ -236,24 +236,37 @@ func snapshot(t *testing.T, path string) string {
 	return string(b)
 }
 
+// recoverFrom writes content (not a database) at path, last changed at mod,
+// opens it (a recovery) and returns where the bad file was moved.
+func recoverFrom(t *testing.T, path, content string, mod time.Time) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, mod, mod); err != nil {
+		t.Fatal(err)
+	}
+	s, rep, err := Open(path, Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Recovered {
+		t.Fatalf("Open(%s) did not recover a file holding %q", path, content)
+	}
+	return rep.MovedTo
+}
+
 func TestOpenRecoveryKeepsEarlierCopies(t *testing.T) {
 	path := testPath(t)
 	var moved []string
 	for range 2 {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte("not a database"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		s, rep, err := Open(path, Options{Now: fixedNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		moved = append(moved, rep.MovedTo)
+		moved = append(moved, recoverFrom(t, path, "not a database", testNow))
 	}
 	// Same clock reading both times (a Pi without an RTC): no overwrite.
 	if moved[0] == moved[1] {
@@ -273,25 +286,9 @@ func TestOpenRecoveryPrunesOldCopies(t *testing.T) {
 	path := testPath(t)
 	var moved []string
 	for i := range 6 {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(fmt.Sprintf("not a database %d", i)), 0o600); err != nil {
-			t.Fatal(err)
-		}
 		// Distinct change times, oldest first, as boots would leave them.
 		mod := testNow.Add(time.Duration(i) * time.Minute)
-		if err := os.Chtimes(path, mod, mod); err != nil {
-			t.Fatal(err)
-		}
-		s, rep, err := Open(path, Options{Now: fixedNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		moved = append(moved, rep.MovedTo)
+		moved = append(moved, recoverFrom(t, path, fmt.Sprintf("not a database %d", i), mod))
 		left, _ := filepath.Glob(path + ".corrupt-*")
 		if want := min(i+1, keepMovedAside); len(left) != want {
 			t.Fatalf("after recovery %d: %d copies left %v, want %d", i, len(left), left, want)
