@@ -66,23 +66,11 @@ type stallTherm struct {
 
 func (t stallTherm) Temperature() (float64, error) { t.g.pass(); return t.Thermometer.Temperature() }
 
-// waitCheck waits (real time, bounded) until reg.Check's error text is want
-// ("" for healthy), or fails with the last answer.
+// waitCheck waits (waitUntil: real time, bounded) until want holds for
+// reg.Check's answer.
 func waitCheck(t *testing.T, reg *liveness.Registry, want func(error) bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := reg.Check()
-		if want(err) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: Check = %v", what, err)
-		}
-		<-tick.C
-	}
+	waitUntil(t, what, func() bool { return want(reg.Check()) })
 }
 
 // TestWatchdogStopsWhenALoopStalls stalls each of the Hub's required loops
