@@ -89,11 +89,14 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(tw, "store\t%s\n", health)
 	fmt.Fprintf(tw, "store file\t%s (%d bytes, boot %d)\n", st.Store.Path, st.Store.SizeBytes, st.Store.Boot)
+	hist := st.Store.History
 	if st.Store.FirstSeq == 0 {
 		fmt.Fprintf(tw, "event log\tempty, last seq %d\n", st.Store.LastSeq)
 	} else {
-		fmt.Fprintf(tw, "event log\tseq %d..%d held\n", st.Store.FirstSeq, st.Store.LastSeq)
+		fmt.Fprintf(tw, "event log\tseq %d..%d held: %d events, %d of %d bytes, since %s\n", st.Store.FirstSeq, st.Store.LastSeq,
+			hist.Events, hist.Bytes, hist.MaxBytes, hist.Oldest.UTC().Format(time.RFC3339))
 	}
+	fmt.Fprintf(tw, "history kept\t%s, audit %s\n", hist.MaxAge, hist.AuditAge)
 	if c, ok := st.Cloud.(map[string]any); ok {
 		link := "DOWN"
 		if c["connected"] == true {

@@ -179,7 +179,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 		hub.Shutdown()
 		return fmt.Errorf("security state: %w", err)
 	}
-	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store"), SecState: sec})
+	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store"), SecState: sec, Retention: retention(cfg)})
 	if errors.Is(err, store.ErrLocked) {
 		hub.Shutdown()
 		return fmt.Errorf("store %s is held by another process (is another edgeagent running with this data dir?): %w", cfg.StorePath(), err)
@@ -230,7 +230,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 			services = append(services, svc)
 		}
 	}
-	services = append(services, a.releaseStoreMemory)
+	services = append(services, a.releaseStoreMemory, a.storeRetention(live))
 	srv := &http.Server{Handler: a.admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -302,6 +302,26 @@ func (a *agent) releaseStoreMemory(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
+	}
+}
+
+// storeRetention runs the store's history retention as a required loop: a
+// store stuck in a commit stops its beats, and the watchdog's pings.
+func (a *agent) storeRetention(live *liveness.Registry) service {
+	r := retention(a.cfg)
+	loop := live.Add("store retention", r.Every+5*time.Minute, true)
+	return func(ctx context.Context) error { return a.store.Run(ctx, loop.Beat) }
+}
+
+// retention maps the [history] section onto the store's retention: with a
+// cloud link, what the cloud has not acknowledged is held.
+func retention(cfg *config.Config) store.Retention {
+	return store.Retention{
+		MaxAge:      cfg.History.MaxAge.D(),
+		AuditMaxAge: cfg.History.AuditMaxAge.D(),
+		MaxBytes:    int64(cfg.History.MaxMB) << 20,
+		Hold:        cfg.MQTT.Broker != "",
+		Every:       store.DefaultPruneEvery,
 	}
 }
 

@@ -39,6 +39,8 @@ type Config struct {
 	Auth Auth `toml:"auth"`
 	MQTT MQTT `toml:"mqtt"`
 	LAN  LAN  `toml:"lan"`
+	// History bounds the local event history.
+	History History `toml:"history"`
 
 	Locks    []Lock   `toml:"lock"`
 	Switches []Switch `toml:"switch"`
@@ -348,6 +350,7 @@ func (c *Config) validate(file string) error {
 	c.Auth.validate(v)
 	c.MQTT.validate(v)
 	c.LAN.validate(v)
+	c.History.validate(v)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

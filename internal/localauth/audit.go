@@ -195,26 +195,27 @@ func (k *Keeper) pruneAudit(tx *bbolt.Tx, last uint64) (auditAnchor, bool, error
 
 // ackedAuditSeq is the highest audit seq below which the cloud has
 // acknowledged every entry's event: one below the audit seq of the oldest
-// audit event still queued (an event leaves the log when the broker
-// acknowledges it, and audit events are never shed), or last-1 when none is
-// queued (last's own event is appended after it, in the same transaction).
-// Events are queued in audit seq order, so the scan stops at the first.
+// audit event after the store's delivered cursor (audit events are never
+// shed, and the cursor passes only acknowledged events), or last-1 when none
+// is queued (last's own event is appended after it, in the same
+// transaction). Events are queued in audit seq order, so the scan stops at
+// the first.
 //
 // While the cloud is unreachable every decision past the bound would scan
-// the same unacknowledged front of the log (up to the telemetry and state
-// bounds' worth of events) for nothing: while the oldest queued event is
-// the one the last scan started from, the last answer stands (an
-// acknowledgement removes the front first, the drain sending in order).
+// the same unacknowledged part of the log (up to the telemetry and state
+// bounds' worth of events) for nothing: while the cursor is where the last
+// scan started, the last answer stands (too low at worst: newer entries
+// only come after it).
 func (k *Keeper) ackedAuditSeq(tx *bbolt.Tx, last uint64) (uint64, error) {
-	front := k.st.FirstSeqIn(tx)
+	cursor := k.st.Delivered(tx)
 	k.audit.mu.Lock()
 	memo := k.audit.ackMemo
 	k.audit.mu.Unlock()
-	if front != 0 && memo.front == front {
+	if memo.valid && memo.cursor == cursor {
 		return min(memo.acked, last-1), nil
 	}
 	acked := last - 1
-	err := k.st.ForEachEvent(tx, 0, func(ev store.Event) bool {
+	err := k.st.ForEachEvent(tx, cursor, func(ev store.Event) bool {
 		if seq, _, ok := auditEventRef(ev); ok {
 			acked = min(acked, seq-1)
 			return false
@@ -223,7 +224,7 @@ func (k *Keeper) ackedAuditSeq(tx *bbolt.Tx, last uint64) (uint64, error) {
 	})
 	if err == nil {
 		k.audit.mu.Lock()
-		k.audit.ackMemo = ackMemo{front: front, acked: acked}
+		k.audit.ackMemo = ackMemo{valid: true, cursor: cursor, acked: acked}
 		k.audit.mu.Unlock()
 	}
 	return acked, err
@@ -456,16 +457,21 @@ func verifyAgainstFile(b *bbolt.Bucket, anchor auditAnchor, head uint64, file au
 	return false
 }
 
-// verifyAgainstEvents matches the audit events still queued in the event
-// log with their entries, recording the first break in rep.
+// verifyAgainstEvents matches the audit events still in the event log
+// (local history, and the cloud's queue after the delivered cursor) with
+// their entries, recording the first break in rep.
 func verifyAgainstEvents(st *store.Store, tx *bbolt.Tx, b *bbolt.Bucket, anchor auditAnchor, head uint64, rep *AuditReport, fail failFunc) error {
 	var broke, legacyNoted bool
+	delivered := st.Delivered(tx)
 	err := st.ForEachEvent(tx, 0, func(ev store.Event) bool {
 		seq, hash, ok := auditEventRef(ev)
 		if !ok {
 			return true
 		}
 		switch {
+		case seq <= anchor.Seq && ev.Seq <= delivered:
+			// Acknowledged by the cloud and kept as history: the entry
+			// itself may be pruned.
 		case seq <= anchor.Seq && anchor.Basis == anchorLegacy:
 			// An older agent pruned by the bound alone, cloud link or not:
 			// its events may well still be queued.

@@ -93,7 +93,7 @@ func TestAuditDeletingTheNewestEntryIsFoundAndItsSeqNeverReused(t *testing.T) {
 				}
 			}
 			if !c.events {
-				h.cloudAcks(10)
+				h.cloudAcks(10, true)
 			}
 			editStore(h, func(tx *bbolt.Tx) error { return tx.Bucket(bucketAudit).Delete(u64(10)) })
 			h.start()
@@ -191,22 +191,32 @@ func (h *harness) st0() *store.Store {
 	return st
 }
 
-// cloudAcks deletes the queued audit events of entries up to seq, as the
-// outbox does when the cloud's broker acknowledges them.
-func (h *harness) cloudAcks(seq uint64) {
+// cloudAcks moves the store's delivered cursor over the audit events of
+// entries up to seq, as the outbox does when the cloud's broker
+// acknowledges them; with forget, the events also leave the log, as the
+// store's retention takes acknowledged history.
+func (h *harness) cloudAcks(seq uint64, forget bool) {
 	h.t.Helper()
 	evs, err := h.st.Events(0, 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var del []uint64
+	var acked []uint64
 	for _, ev := range evs {
 		if s, _, ok := auditEventRef(ev); ok && s <= seq {
-			del = append(del, ev.Seq)
+			acked = append(acked, ev.Seq)
 		}
 	}
-	if err := h.st.DeleteEvents(del...); err != nil {
+	if len(acked) == 0 {
+		h.t.Fatalf("no audit event up to entry %d in the log", seq)
+	}
+	if err := h.st.Update(func(tx *bbolt.Tx) error { return h.st.SetDelivered(tx, acked[len(acked)-1]) }); err != nil {
 		h.t.Fatal(err)
+	}
+	if forget {
+		if err := h.st.DeleteEvents(acked...); err != nil {
+			h.t.Fatal(err)
+		}
 	}
 }
 
@@ -218,7 +228,7 @@ func TestAuditPruneWaitsForTheCloud(t *testing.T) {
 	if err != nil || rep.Pruned != 0 || rep.Entries != 250 {
 		t.Fatalf("nothing acknowledged: %+v, %v; want all 250 kept", rep, err)
 	}
-	h.cloudAcks(120)
+	h.cloudAcks(120, false)
 	h.k.Import([]byte("one more")) // prunes
 	if err := h.k.audit.flush(); err != nil {
 		t.Fatal(err)

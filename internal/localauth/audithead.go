@@ -169,9 +169,12 @@ type auditState struct {
 	done chan struct{}
 }
 
-// ackMemo: with the event log's oldest event at front, the cloud had
+// ackMemo: with the store's delivered cursor at cursor, the cloud had
 // acknowledged audit entries up to acked.
-type ackMemo struct{ front, acked uint64 }
+type ackMemo struct {
+	valid         bool
+	cursor, acked uint64
+}
 
 // start loads the head and starts the writer.
 func (a *auditState) start(dir *secstate.Dir, clk clock.Clock, log *slog.Logger) {

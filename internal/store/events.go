@@ -157,6 +157,18 @@ func (s *Store) AppendEvent(tx *bbolt.Tx, ev *Event) error {
 	if err := b.Put(u64key(seq), val); err != nil {
 		return fmt.Errorf("store: appending event %d: %w", seq, err)
 	}
+	size := getLogSize(tx)
+	size.count++
+	size.bytes += recordBytes(val)
+	if err := putLogSize(tx, size); err != nil {
+		return fmt.Errorf("store: appending event %d: %w", seq, err)
+	}
+	if size.bytes > s.ret.MaxBytes {
+		select {
+		case s.overBound <- struct{}{}:
+		default:
+		}
+	}
 	// Kept in the file too, for when every event has been acknowledged and
 	// deleted (no extra fsync: same transaction).
 	if err := tx.Bucket(metaBucket).Put(hlcKey, u64key(uint64(ts))); err != nil {
@@ -222,6 +234,25 @@ func (s *Store) ForEachEvent(tx *bbolt.Tx, after uint64, fn func(Event) bool) er
 	return nil
 }
 
+// ForEachSeq calls fn for the seq of every event after after, in order,
+// inside tx, until fn returns false. Nothing is decoded.
+func (s *Store) ForEachSeq(tx *bbolt.Tx, after uint64, fn func(seq uint64) bool) error {
+	c := tx.Bucket(eventsBucket).Cursor()
+	for k, _ := c.Seek(u64key(after + 1)); k != nil; k, _ = c.Next() {
+		seq, err := seqOf(k)
+		if err != nil {
+			return err
+		}
+		if seq <= after {
+			continue
+		}
+		if !fn(seq) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // FirstSeqIn is the Seq of the oldest event still held, inside tx (0: the
 // log is empty). It reads one key: nothing is decoded.
 func (s *Store) FirstSeqIn(tx *bbolt.Tx) uint64 {
@@ -243,21 +274,34 @@ func (s *Store) LastSeq() (uint64, error) {
 	return seq, err
 }
 
-// DeleteEvents removes events the cloud has acknowledged, in one transaction.
-// Seqs that are not present are ignored, so a duplicate PUBACK is harmless.
+// DeleteEvents removes events ahead of the retention, in one transaction:
+// what the outbox's class bounds shed, and records nobody can decode.
+// Seqs that are not present are ignored, so deleting twice is harmless.
 func (s *Store) DeleteEvents(seqs ...uint64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
 	return s.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(eventsBucket)
+		size := getLogSize(tx)
 		for _, seq := range seqs {
+			v := b.Get(u64key(seq))
+			if v == nil {
+				continue
+			}
+			size.count--
+			size.bytes -= recordBytes(v)
 			if err := b.Delete(u64key(seq)); err != nil {
 				return fmt.Errorf("store: deleting event %d: %w", seq, err)
 			}
 		}
-		return nil
+		return putLogSize(tx, size)
 	})
+}
+
+// HasEvent reports whether the log still holds seq, inside tx.
+func (s *Store) HasEvent(tx *bbolt.Tx, seq uint64) bool {
+	return tx.Bucket(eventsBucket).Get(u64key(seq)) != nil
 }
 
 // CountEvents counts the stored events, in total and by class. It decodes

@@ -61,6 +61,9 @@ type Options struct {
 	// store recovered empty still stamps events above every HLC it ever
 	// issued. Nil: the ceiling is kept only in the file (tests, tools).
 	SecState *secstate.Dir
+	// Retention bounds the event log (local history); zero fields get the
+	// defaults.
+	Retention Retention
 }
 
 func (o Options) withDefaults() Options {
@@ -75,6 +78,7 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Retention = o.Retention.withDefaults()
 	return o
 }
 
@@ -97,6 +101,9 @@ type Store struct {
 	now      func() time.Time
 	report   Report
 	hlc      *hlc.Clock
+	ret      Retention
+	// overBound wakes Run when an append takes the log over its size bound.
+	overBound chan struct{}
 
 	mu      sync.Mutex
 	closed  bool
@@ -105,6 +112,7 @@ type Store struct {
 	active  sync.WaitGroup // Update calls in progress; Close waits for them
 	lastErr string         // last commit failure, for Health
 	lastLog time.Time      // when a commit failure was last logged (rate limit)
+	heldLog time.Time      // when a held log over its bound was last logged
 
 	commits atomic.Uint64 // committed write transactions (tests, benchmarks)
 }
@@ -147,7 +155,7 @@ func Open(path string, opts Options) (*Store, Report, error) {
 		return nil, rep, err
 	}
 
-	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now}
+	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now, ret: opts.Retention, overBound: make(chan struct{}, 1)}
 	if err := s.initClock(opts.SecState); err != nil {
 		_ = db.Close()
 		return nil, rep, fmt.Errorf("store: %s: %w", path, err)
@@ -234,6 +242,9 @@ func (s *Store) initSchema(rep Report) error {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		if err := initLogSize(tx); err != nil {
+			return err
 		}
 		// The instance id is made once per file. Seq and Boot start again at 1
 		// in the fresh file that replaces a corrupt one; the instance id keeps
@@ -328,8 +339,10 @@ type Health struct {
 	// FirstSeq is the oldest event still held (0: the log is empty). The
 	// log is not counted here: counting reads every page of the file, and
 	// status is polled (the cloud link's status has counts per class).
-	FirstSeq  uint64 `json:"first_seq"`
-	LastError string `json:"last_error,omitempty"`
+	FirstSeq uint64 `json:"first_seq"`
+	// History is the log as local history: its length, bytes and bounds.
+	History   History `json:"history"`
+	LastError string  `json:"last_error,omitempty"`
 }
 
 // Health reports the file's size, what Open found, the event log's length and
@@ -351,6 +364,9 @@ func (s *Store) Health() Health {
 		return nil
 	})
 	if err != nil {
+		h.LastError = err.Error()
+	}
+	if h.History, err = s.History(); err != nil {
 		h.LastError = err.Error()
 	}
 	return h
@@ -405,7 +421,7 @@ func OpenReadOnly(path string) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, path: path, log: slog.New(slog.DiscardHandler), now: time.Now}
+	s := &Store{db: db, path: path, log: slog.New(slog.DiscardHandler), now: time.Now, ret: Retention{}.withDefaults()}
 	s.hlc = hlc.NewClock(s.now, 0)
 	err = db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(metaBucket)

@@ -33,8 +33,8 @@ type ack struct {
 }
 
 // drain publishes queued events in seq order, at most Window awaiting their
-// PUBACK and at most DrainRate per second, and removes each from the outbox
-// when its PUBACK arrives on this connection. Everything unacknowledged when
+// PUBACK and at most DrainRate per second, and acknowledges each to the
+// outbox when its PUBACK arrives on this connection. Everything unacknowledged when
 // the connection ends is sent again by the next session, from the start of
 // the queue: the outbox, not paho's store, is the source of truth.
 func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
@@ -43,7 +43,7 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	inflight := map[uint64]time.Time{} // seq -> when published
 	var queue []store.Event            // read ahead from the outbox, not yet published
 	var after uint64                   // the last seq read
-	var done []outbox.Ref              // acknowledged, not yet removed
+	var done []outbox.Ref              // acknowledged by the broker, not yet recorded
 	rate := limiter{rate: s.opts.DrainRate, burst: float64(window)}
 	timer := make(chan struct{}, 1)
 	var armed bool
@@ -59,14 +59,14 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 			}
 		})
 	}
-	// Removing acknowledged events costs two commits (fsyncs); done in
+	// Recording acknowledged events costs a commit (an fsync); done in
 	// their own goroutine, they group themselves under load and never stall
-	// the publishing. The session waits for the last removal before it
+	// the publishing. The session waits for the last record before it
 	// ends, so that the next one does not resend what was acknowledged.
-	rm := newRemover(s)
-	defer rm.close()
+	rec := newRecorder(s)
+	defer rec.close()
 	flush := func() {
-		rm.add(done)
+		rec.add(done)
 		done = done[:0]
 	}
 	// The watchdog: a PUBACK overdue by this much means a connection paho's
@@ -116,8 +116,8 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 
 		select {
 		case a := <-acks:
-			// Take every PUBACK that is already here, then remove them in
-			// one transaction: under load the deletes group themselves.
+			// Take every PUBACK that is already here, then record them in
+			// one transaction: under load the records group themselves.
 			for {
 				delete(inflight, a.ref.Seq)
 				if a.err != nil {
@@ -243,8 +243,8 @@ func (s *Service) publishState(ctx context.Context, sess *mqttlink.Session, list
 	}
 }
 
-// remover deletes acknowledged events in groups, off the drain's path.
-type remover struct {
+// recorder records acknowledged events in groups, off the drain's path.
+type recorder struct {
 	s    *Service
 	mu   sync.Mutex
 	refs []outbox.Ref
@@ -253,13 +253,13 @@ type remover struct {
 	stop chan struct{}
 }
 
-func newRemover(s *Service) *remover {
-	r := &remover{s: s, kick: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
+func newRecorder(s *Service) *recorder {
+	r := &recorder{s: s, kick: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	go r.run()
 	return r
 }
 
-func (r *remover) add(refs []outbox.Ref) {
+func (r *recorder) add(refs []outbox.Ref) {
 	if len(refs) == 0 {
 		return
 	}
@@ -272,20 +272,20 @@ func (r *remover) add(refs []outbox.Ref) {
 	}
 }
 
-func (r *remover) run() {
+func (r *recorder) run() {
 	defer close(r.done)
 	for {
 		select {
 		case <-r.kick:
 		case <-r.stop:
-			r.remove()
+			r.record()
 			return
 		}
-		r.remove()
+		r.record()
 	}
 }
 
-func (r *remover) remove() {
+func (r *recorder) record() {
 	r.mu.Lock()
 	refs := r.refs
 	r.refs = nil
@@ -295,12 +295,12 @@ func (r *remover) remove() {
 	}
 	if err := r.s.ob.Ack(refs); err != nil {
 		// The events stay queued and go again: at least once.
-		r.s.log.Error("cloud: removing acknowledged events", "err", err)
+		r.s.log.Error("cloud: recording acknowledged events", "err", err)
 	}
 }
 
-// close removes what is left and waits for it.
-func (r *remover) close() {
+// close records what is left and waits for it.
+func (r *recorder) close() {
 	close(r.stop)
 	<-r.done
 }

@@ -1,11 +1,12 @@
-// Package outbox owns the hub's durable queue of events for the cloud, and
-// the envelope they travel in.
+// Package outbox owns the hub's queue of events for the cloud: which events
+// of the store's log are still to be sent, and the envelope they travel in.
 //
-// The queue is the store's event log itself: every state change appends its
-// event in the same transaction (store.Update groups concurrent callers into
-// one commit), so there is no second copy to keep in step. An entry leaves
-// the log only when the cloud's broker has acknowledged it (Ack) or when a
-// per-class bound sheds it:
+// The queue is the store's event log itself (which the store keeps as local
+// history, see store.Retention): every state change appends its event in
+// the same transaction, so there is no second copy to keep in step. The
+// outbox keeps an acknowledged-sequence cursor in the store (every event up
+// to it has its PUBACK; store.Delivered) and its class bounds, which shed
+// events that were never sent:
 //
 //   - telemetry: beyond its limit, the oldest telemetry events are dropped;
 //   - state: beyond its limit, a state event is dropped when a newer one of
@@ -13,21 +14,25 @@
 //   - audit: never dropped. At the limit an alarm event is recorded and
 //     Stats reports it; local control goes on.
 //
+// A shed event leaves the log (store.DeleteEvents), and Stats counts it; an
+// acknowledged one stays in the history until the store's retention takes
+// it, which it never does to an event above the cursor.
+//
 // The outbox never holds the backlog in memory: it keeps counters per class
 // and reads the log a window at a time. The counters live in the bucket
 // "sync_outbox" (the meta record) so that a restart does not have to read a
-// million queued events to know how many there are. Deleting is made crash
+// million queued events to know how many there are. Shedding is made crash
 // safe by writing the counters and the list of seqs about to go before
 // calling store.DeleteEvents; Open deletes that list again (deleting is
 // idempotent), so a crash between the two writes changes nothing.
 package outbox
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,6 +86,7 @@ type meta struct {
 	Deleting  []uint64       `cbor:"3,keyasint,omitempty"` // seqs whose delete may not have happened yet
 	HLC       uint64         `cbor:"4,keyasint,omitempty"` // read only: an older agent's saved clock (see LegacyHLC)
 	AuditFull bool           `cbor:"5,keyasint,omitempty"` // the audit alarm is raised
+	Acked     []uint64       `cbor:"6,keyasint,omitempty"` // acknowledged out of order, above the cursor
 }
 
 // Ref names a queued event for Ack.
@@ -107,9 +113,15 @@ type Outbox struct {
 	lastLog map[string]time.Time   // rate limit of repeated log lines
 	teleLow uint64                 // no telemetry event is queued at or below this seq
 
-	indexed atomic.Uint64 // m.Indexed, for Next
-	snapMu  sync.Mutex
-	snap    Stats // for Stats, without Oldest
+	// acked holds the seqs acknowledged out of order, above the cursor
+	// (at most a window's worth): the cursor moves over them once every
+	// event before them is acked. Saved with the counters (m.Acked).
+	acked map[uint64]bool
+
+	indexed   atomic.Uint64 // m.Indexed, for Next
+	delivered atomic.Uint64 // the store's cursor, for Next and Stats
+	snapMu    sync.Mutex
+	snap      Stats // for Stats, without Oldest
 }
 
 // scanPage is how many events one read of the log decodes.
@@ -144,14 +156,16 @@ func Open(opts Options) (*Outbox, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	o := &Outbox{st: opts.Store, limits: *l, clk: opts.Clock, log: opts.Log,
-		dropped: map[store.Class]uint64{}, lastLog: map[string]time.Time{}}
+		dropped: map[store.Class]uint64{}, lastLog: map[string]time.Time{}, acked: map[uint64]bool{}}
 	var raw []byte
+	var delivered uint64
 	err := o.st.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
 			return err
 		}
 		raw = append([]byte(nil), b.Get(metaKey)...)
+		delivered = o.st.Delivered(tx)
 		return nil
 	})
 	if err != nil {
@@ -162,11 +176,18 @@ func Open(opts Options) (*Outbox, error) {
 		return nil, fmt.Errorf("outbox: opening: %w", err)
 	}
 	if len(raw) > 0 {
-		if err := cbor.Unmarshal(raw, &o.m); err != nil || o.m.Indexed > last {
+		if err := cbor.Unmarshal(raw, &o.m); err != nil || o.m.Indexed > last || o.m.Indexed < delivered {
 			// Counters that do not fit the log (damaged, or a log that was
-			// replaced): count again from the start. Slow once, never wrong.
-			o.log.Warn("outbox: saved counters do not fit the event log; counting again", "err", err, "indexed", o.m.Indexed, "last_seq", last)
+			// replaced): count again from the cursor. Slow once, never wrong.
+			o.log.Warn("outbox: saved counters do not fit the event log; counting again", "err", err, "indexed", o.m.Indexed, "last_seq", last, "delivered", delivered)
 			o.m = meta{HLC: o.m.HLC}
+		}
+	}
+	o.m.Indexed = max(o.m.Indexed, delivered)
+	o.delivered.Store(delivered)
+	for _, seq := range o.m.Acked {
+		if seq > delivered {
+			o.acked[seq] = true
 		}
 	}
 	if o.m.Counts == nil {
@@ -287,7 +308,7 @@ func (o *Outbox) setAuditFull(full bool, typ string, pending int) error {
 // dropTelemetry removes the n oldest telemetry events.
 func (o *Outbox) dropTelemetry(n int) error {
 	var refs []Ref
-	after := o.teleLow
+	after := max(o.teleLow, o.delivered.Load())
 	for len(refs) < n {
 		evs, err := o.st.Events(after, scanPage)
 		if err != nil {
@@ -354,9 +375,9 @@ func (o *Outbox) coalesceState() error {
 	return nil
 }
 
-// scan calls fn for every indexed event in seq order.
+// scan calls fn for every queued, counted event in seq order.
 func (o *Outbox) scan(fn func(store.Event) error) error {
-	var after uint64
+	after := o.delivered.Load()
 	for {
 		evs, err := o.st.Events(after, scanPage)
 		if err != nil {
@@ -378,8 +399,9 @@ func (o *Outbox) scan(fn func(store.Event) error) error {
 }
 
 // Next returns up to n queued events with seq > after, in seq order, among
-// those Refresh has counted.
+// those Refresh has counted and the cloud has not acknowledged.
 func (o *Outbox) Next(after uint64, n int) ([]store.Event, error) {
+	after = max(after, o.delivered.Load())
 	indexed := o.indexed.Load()
 	if after >= indexed {
 		return nil, nil
@@ -396,19 +418,52 @@ func (o *Outbox) Next(after uint64, n int) ([]store.Event, error) {
 	return evs, nil
 }
 
-// Ack removes events the broker has acknowledged. Acking an event twice, or
-// one a bound has dropped meanwhile, is harmless.
+// Ack records events the broker has acknowledged: they stop counting as
+// queued, and the cursor moves over every event acknowledged in a row.
+// Acking an event twice, or one a bound has shed meanwhile, is harmless.
 func (o *Outbox) Ack(refs []Ref) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	defer o.publish()
-	for len(refs) > 0 {
-		n := min(len(refs), maxDeleteBatch)
-		if err := o.remove(refs[:n]); err != nil {
+	var m meta
+	var acked map[uint64]bool
+	var cursor uint64
+	err := o.st.Update(func(tx *bbolt.Tx) error {
+		// Update may rerun fn (group commit): start from o's state each time.
+		m = o.m
+		m.Counts = maps.Clone(o.m.Counts)
+		acked = maps.Clone(o.acked)
+		cursor = o.st.Delivered(tx)
+		for _, r := range refs {
+			if r.Seq <= cursor || r.Seq > m.Indexed || acked[r.Seq] || !o.st.HasEvent(tx, r.Seq) {
+				continue
+			}
+			acked[r.Seq] = true
+			m.Counts[string(r.Class)] = max(0, m.Counts[string(r.Class)]-1)
+		}
+		// The cursor moves over acknowledged events and stops at the first
+		// one still awaited (its seqs are read, nothing decoded).
+		if err := o.st.ForEachSeq(tx, cursor, func(seq uint64) bool {
+			if !acked[seq] {
+				return false
+			}
+			delete(acked, seq)
+			cursor = seq
+			return true
+		}); err != nil {
 			return err
 		}
-		refs = refs[n:]
+		if err := o.st.SetDelivered(tx, cursor); err != nil {
+			return err
+		}
+		m.Acked = slices.Sorted(maps.Keys(acked))
+		return putMeta(tx, &m)
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: recording acknowledged events: %w", err)
 	}
+	o.m, o.acked, o.dirty = m, acked, false
+	o.delivered.Store(cursor)
 	return nil
 }
 
@@ -430,7 +485,7 @@ func (o *Outbox) remove(refs []Ref) error {
 		}
 		m.Deleting = m.Deleting[:0]
 		for _, r := range refs {
-			if r.Seq > o.m.Indexed || !present(tx, r.Seq) {
+			if r.Seq > o.m.Indexed || r.Seq <= o.st.Delivered(tx) || o.acked[r.Seq] || !o.st.HasEvent(tx, r.Seq) {
 				continue
 			}
 			m.Deleting = append(m.Deleting, r.Seq)
@@ -450,17 +505,6 @@ func (o *Outbox) remove(refs []Ref) error {
 		return fmt.Errorf("outbox: deleting acknowledged events: %w", err)
 	}
 	return nil
-}
-
-// present reports whether the event log still holds seq. The events bucket
-// belongs to the store; this only reads it, inside the same transaction as
-// the counter update, so that a seq is never subtracted twice.
-func present(tx *bbolt.Tx, seq uint64) bool {
-	b := tx.Bucket([]byte("events"))
-	if b == nil {
-		return false
-	}
-	return b.Get(binary.BigEndian.AppendUint64(nil, seq)) != nil
 }
 
 func putMeta(tx *bbolt.Tx, m *meta) error {
@@ -518,7 +562,7 @@ func (o *Outbox) Stats() Stats {
 	s.Pending, s.Dropped = maps.Clone(s.Pending), maps.Clone(s.Dropped)
 	o.snapMu.Unlock()
 	if s.Total > 0 {
-		if evs, err := o.st.Events(0, 1); err == nil && len(evs) == 1 {
+		if evs, err := o.st.Events(o.delivered.Load(), 1); err == nil && len(evs) == 1 {
 			s.Oldest = evs[0].Time
 		}
 	}

@@ -128,8 +128,64 @@ func TestCountsNextAckAndReopen(t *testing.T) {
 	if s := o3.Stats(); s.Total != 0 {
 		t.Fatalf("after draining: %+v", s)
 	}
-	if n, _, _ := st.CountEvents(); n != 0 {
-		t.Fatalf("%d events left in the log", n)
+	// Acknowledged events stay in the log as local history, behind the
+	// cursor.
+	if n, _, _ := st.CountEvents(); n != 10 {
+		t.Fatalf("%d events left in the log, want all 10 kept as history", n)
+	}
+	if d := delivered(t, st); d != 10 {
+		t.Fatalf("cursor at %d after every event was acknowledged, want 10", d)
+	}
+}
+
+func delivered(t testing.TB, st *store.Store) uint64 {
+	t.Helper()
+	var d uint64
+	if err := st.View(func(tx *bbolt.Tx) error { d = st.Delivered(tx); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// PUBACKs arrive out of order (one goroutine per token): the cursor moves
+// only over events acknowledged in a row, and a restart sends again exactly
+// those after the first one still awaited.
+func TestAckOutOfOrderMovesCursorOverARun(t *testing.T) {
+	st := openStore(t)
+	o := mustOpen(t, st, Limits{})
+	appendN(t, st, store.ClassAudit, "door", "unlocked", 6)
+	refresh(t, o)
+	evs := all(t, o)
+	if err := o.Ack(refs([]store.Event{evs[1], evs[2], evs[4]})); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivered(t, st); d != 0 {
+		t.Fatalf("cursor at %d with seq 1 still awaited", d)
+	}
+	if s := o.Stats(); s.Total != 3 {
+		t.Fatalf("pending %d after 3 of 6 acknowledged, want 3", s.Total)
+	}
+	if err := o.Ack(refs(evs[:1])); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivered(t, st); d != 3 {
+		t.Fatalf("cursor at %d, want 3 (seqs 1-3 acknowledged, 4 awaited)", d)
+	}
+	if next, _ := o.Next(0, 10); len(next) != 3 || next[0].Seq != 4 {
+		t.Fatalf("a new session would send %v, want seqs 4, 5, 6", next)
+	}
+	// A restart keeps the out-of-order ack of 5: acking it again (a new
+	// session resends from the cursor) counts once.
+	o2 := mustOpen(t, st, Limits{})
+	refresh(t, o2)
+	if s := o2.Stats(); s.Total != 2 {
+		t.Fatalf("after reopen: pending %d, want 2 (4 and 6)", s.Total)
+	}
+	if err := o2.Ack(refs(evs[3:])); err != nil {
+		t.Fatal(err)
+	}
+	if s, d := o2.Stats(), delivered(t, st); s.Total != 0 || d != 6 {
+		t.Fatalf("after acking the rest: pending %d, cursor %d; want 0 and 6", s.Total, d)
 	}
 }
 
