@@ -3,7 +3,9 @@ package outbox
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -341,4 +343,65 @@ func seqs(evs []store.Event) []uint64 {
 		s = append(s, ev.Seq)
 	}
 	return s
+}
+
+// A hub with a cloud link whose broker is down for a whole year (fake
+// clock) of a hallway's motion sensor and front door: the telemetry bound
+// sheds the oldest motion, the store holds every event never sent, and the
+// log stays under its size bound every day, every door event still queued.
+func TestYearWithTheBrokerDownStaysUnderTheBound(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	const bound = 1 << 20
+	st, _, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{Now: clock,
+		Retention: store.Retention{MaxBytes: bound, Hold: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	o := mustOpen(t, st, Limits{Telemetry: 5000})
+	doors := 0
+	for day := range 365 {
+		start := now
+		err := st.Update(func(tx *bbolt.Tx) error {
+			for i := range 200 {
+				at := start.Add(time.Duration(i) * 432 * time.Second)
+				if err := st.AppendEvent(tx, &store.Event{Time: at, Class: store.ClassTelemetry, Device: "hall-motion", Type: "motion"}); err != nil {
+					return err
+				}
+			}
+			for i := range 10 {
+				if err := st.AppendEvent(tx, &store.Event{Time: start.Add(time.Duration(i) * time.Hour), Class: store.ClassAudit, Device: "front-door", Type: "contact_opened"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doors += 10
+		mu.Lock()
+		now = now.Add(24 * time.Hour)
+		mu.Unlock()
+		refresh(t, o)
+		if _, err := st.Prune(); err != nil {
+			t.Fatal(err)
+		}
+		h, err := st.History()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := o.Stats()
+		if h.Bytes > bound {
+			t.Fatalf("day %d: %d bytes in the log, over the bound of %d", day, h.Bytes, bound)
+		}
+		if s.Pending[store.ClassAudit] != doors || s.Pending[store.ClassTelemetry] > 5000 {
+			t.Fatalf("day %d: pending %v; want every one of %d door events and at most 5000 motion", day, s.Pending, doors)
+		}
+		if int64(s.Total) != h.Events {
+			t.Fatalf("day %d: %d queued but %d in the log: the log holds something the queue does not count", day, s.Total, h.Events)
+		}
+	}
 }
