@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -76,7 +77,7 @@ func (a *agent) syncService() (service, error) {
 		st := svc.Status()
 		return localapi.CloudStatus{Reachable: st.Connected, Since: st.Since, Waiting: st.PendingTotal}
 	}
-	a.log.Info("cloud link configured", "broker", m.Broker, "client_id", m.ClientID, "topic_prefix", m.TopicPrefix)
+	a.log.Info("cloud link configured", "broker", m.Broker, "client_id", m.ClientID, "topic_prefix", cmp.Or(m.TopicPrefix, cloud.DefaultTopicPrefix))
 	return svc.Run, nil
 }
 

@@ -74,44 +74,19 @@ type MQTT struct {
 	MaxPendingTelemetry int `toml:"max_pending_telemetry"`
 }
 
-// Defaults of the MQTT section.
-const (
-	DefaultTopicPrefix    = "edgeagent"
-	DefaultKeepAlive      = 30 * time.Second
-	DefaultConnectTimeout = 10 * time.Second
-	DefaultStartJitter    = 10 * time.Second
-	DefaultBackoffMin     = time.Second
-	DefaultBackoffMax     = 2 * time.Minute
-	DefaultBackoffReset   = 30 * time.Second
-	DefaultDrainRate      = 200.0
-	DefaultWindow         = 64
-	DefaultStateInterval  = time.Second
-	DefaultPendingAudit   = 500_000
-	DefaultPendingState   = 10_000
-	DefaultPendingTele    = 50_000
-)
+// DefaultStartJitter is start_jitter's default. The config owns it (and
+// the defaults of client_id and persistent_session) because only the file
+// tells "unset" from "off"; every other key left at zero takes the default
+// of the package that uses it (mqttlink, cloud, outbox), which owns it.
+const DefaultStartJitter = 10 * time.Second
 
-// WithDefaults returns m with every unset key at its default; site names
-// the default client id. The config's own defaults pass leaves this section
-// alone, so that `--broker` can turn the link on after loading.
+// WithDefaults returns m with the keys whose default the config owns set;
+// site names the default client id. The config's own defaults pass leaves
+// this section alone, so that `--broker` can turn the link on after loading.
 func (m MQTT) WithDefaults(site string) MQTT {
 	if m.ClientID == "" {
 		m.ClientID = "edgeagent-" + site
 	}
-	if m.TopicPrefix == "" {
-		m.TopicPrefix = DefaultTopicPrefix
-	}
-	set := func(d *Duration, def time.Duration) {
-		if *d == 0 {
-			*d = Duration(def)
-		}
-	}
-	set(&m.KeepAlive, DefaultKeepAlive)
-	set(&m.ConnectTimeout, DefaultConnectTimeout)
-	set(&m.BackoffMin, DefaultBackoffMin)
-	set(&m.BackoffMax, DefaultBackoffMax)
-	set(&m.BackoffReset, DefaultBackoffReset)
-	set(&m.StateInterval, DefaultStateInterval)
 	if m.PersistentSession == nil {
 		t := true
 		m.PersistentSession = &t
@@ -119,21 +94,6 @@ func (m MQTT) WithDefaults(site string) MQTT {
 	if m.StartJitter == nil {
 		d := Duration(DefaultStartJitter)
 		m.StartJitter = &d
-	}
-	if m.DrainRate == 0 {
-		m.DrainRate = DefaultDrainRate
-	}
-	if m.Window == 0 {
-		m.Window = DefaultWindow
-	}
-	if m.MaxPendingAudit == 0 {
-		m.MaxPendingAudit = DefaultPendingAudit
-	}
-	if m.MaxPendingState == 0 {
-		m.MaxPendingState = DefaultPendingState
-	}
-	if m.MaxPendingTelemetry == 0 {
-		m.MaxPendingTelemetry = DefaultPendingTele
 	}
 	return m
 }
