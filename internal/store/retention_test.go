@@ -343,3 +343,47 @@ func TestLogSizeOfAnOlderFileIsMeasuredAtOpen(t *testing.T) {
 		t.Fatalf("measured %d events; want 3", h.Events)
 	}
 }
+
+// Run's beats are the store's liveness: while a commit is stuck (here, an
+// Update whose function does not return) the loop stops beating, and it
+// beats again once the commit goes through.
+func TestRunStopsBeatingWhileACommitIsStuck(t *testing.T) {
+	clk := &fakeNow{t: testNow}
+	s := openRetained(t, testPath(t), clk, Retention{Every: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var beats int
+	beaten := func() int { mu.Lock(); defer mu.Unlock(); return beats }
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, func() { mu.Lock(); beats++; mu.Unlock() }) }()
+	waitBeats := func(n int, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); beaten() < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d beats after 10 s, want %d", what, beaten(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitBeats(3, "healthy")
+
+	stuck, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = s.Update(func(*bbolt.Tx) error { close(stuck); <-release; return nil })
+	}()
+	<-stuck
+	// The loop is now blocked in (or about to enter) its prune's commit:
+	// at most one more beat, then none for 100 periods.
+	before := beaten()
+	time.Sleep(500 * time.Millisecond) // observing an absence: nothing to wait for
+	if n := beaten(); n > before+1 {
+		t.Fatalf("%d beats while every commit was stuck; want at most 1", n-before)
+	}
+	close(release)
+	waitBeats(beaten()+3, "after the commit went through")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
