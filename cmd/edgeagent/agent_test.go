@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -537,5 +538,39 @@ func TestTwoAgentsSideBySide(t *testing.T) {
 	a.do("hall-light", "on", "")
 	if s := b.device("hall-light").State; s != "off" {
 		t.Errorf("agent b sees a's light: %s", s)
+	}
+}
+
+// `edgeagent events` with no --after lists the end of the history (the
+// newest --limit events, oldest first), not its month-old start; --after
+// pages from anywhere.
+func TestEventsCommandShowsTheNewest(t *testing.T) {
+	cfg, data := newSite(t)
+	a := startAgent(t, cfg, data)
+	for i := range 6 {
+		a.do("hall-light", []string{"on", "off"}[i%2], "")
+	}
+	all := a.events()
+	if len(all) < 6 {
+		t.Fatalf("%d events after 6 actions", len(all))
+	}
+	seqs := func(out string) []string {
+		var s []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			s = append(s, strings.Fields(line)[0])
+		}
+		return s
+	}
+	last := all[len(all)-1].Seq
+	got := seqs(mustCLI(t, "", "events", "--data-dir", data, "--limit", "2"))
+	if want := []string{fmt.Sprint(last - 1), fmt.Sprint(last)}; !slices.Equal(got, want) {
+		t.Errorf("events --limit 2 listed seqs %v, want the newest two %v", got, want)
+	}
+	got = seqs(mustCLI(t, "", "events", "--data-dir", data, "--after", "0", "--limit", "2"))
+	if want := []string{fmt.Sprint(all[0].Seq), fmt.Sprint(all[1].Seq)}; !slices.Equal(got, want) {
+		t.Errorf("events --after 0 --limit 2 listed seqs %v, want the oldest two %v", got, want)
+	}
+	if out, code := cli(t, "", "events", "--data-dir", data, "--limit", "0"); code != 2 || !strings.Contains(out, "--limit 0") {
+		t.Errorf("events --limit 0: exit %d, %q; want a usage error naming it", code, out)
 	}
 }

@@ -206,16 +206,29 @@ func cmdEvents(args []string, stdout io.Writer) error {
 	var limit int
 	fs := newFlagSet("events")
 	sf.register(fs)
-	fs.Uint64Var(&after, "after", 0, "only events after this sequence number")
+	fs.Uint64Var(&after, "after", 0, "only events after this sequence number (default: the newest --limit events)")
 	fs.IntVar(&limit, "limit", 100, "at most this many")
-	if pos, err := parseInterspersed(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return usagef("events takes no arguments")
 	}
+	if limit <= 0 {
+		return usagef("--limit %d: want at least 1", limit)
+	}
 	c, err := sf.client()
 	if err != nil {
 		return err
+	}
+	if !flagSet(fs, "after") {
+		// The log is a month of history: what a person asks for first is
+		// the end of it (seqs are never reused, so this is at most limit).
+		st, err := c.Status()
+		if err != nil {
+			return err
+		}
+		after = st.Store.LastSeq - min(st.Store.LastSeq, uint64(limit))
 	}
 	evs, err := c.Events(after, limit)
 	if err != nil {
@@ -258,4 +271,11 @@ func attrs(d devices.State) string {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, d.Attrs[k]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
