@@ -38,6 +38,23 @@ var (
 	ErrPowerOnReset = errors.New("85.0 °C is the DS18B20 power-on reset value, not a reading")
 )
 
+// OptError is an option New cannot use: the device kind and id, the option
+// (Field, named as the config file names it: "setpoint", "relock_after") and
+// what is wrong with it. A config loader that knows where the option came
+// from names its own key with Field and Msg.
+type OptError struct {
+	Kind, ID string
+	Field    string
+	Msg      string
+}
+
+func (e *OptError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("devices: %s %s: %s", e.Kind, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("devices: %s %q %s: %s", e.Kind, e.ID, e.Field, e.Msg)
+}
+
 func errUnknownDevice(id string) error {
 	return fmt.Errorf("devices: %q: %w", id, ErrUnknownDevice)
 }
