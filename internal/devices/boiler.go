@@ -38,9 +38,9 @@ type boiler struct {
 	on        bool      // relay energised
 	changed   time.Time // last relay change, for the minimum cycle
 	temp      float64
-	hasTemp   bool   // temp is a good, fresh reading
-	sensorErr string // non-empty: alarm "sensor" raised
-	maxRunHit bool   // alarm "max_run" raised
+	hasTemp   bool      // temp is a good, fresh reading
+	sensorErr string    // non-empty: alarm "sensor" raised
+	maxRunHit bool      // alarm "max_run" raised
 	lastRead  time.Time // when the last reading was applied (or Start)
 	simNext   bool      // a simulated sensor change awaits the next reading
 	staleT    timer

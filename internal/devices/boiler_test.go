@@ -56,7 +56,7 @@ func TestBoilerThermostat(t *testing.T) {
 	for _, tt := range tests {
 		name := fmt.Sprintf("mode %s relay %v at %g", tt.mode, tt.startOn, tt.temp)
 		t.Run(name, func(t *testing.T) {
-			r := started(t, boilerConfig(24 * time.Hour))
+			r := started(t, boilerConfig(24*time.Hour))
 			r.do("heat", tt.mode, "")
 			r.advance(3 * time.Minute)
 			start := 30.0
@@ -88,7 +88,7 @@ func TestBoilerThermostat(t *testing.T) {
 }
 
 func TestBoilerMinimumCycle(t *testing.T) {
-	r := started(t, boilerConfig(24 * time.Hour))
+	r := started(t, boilerConfig(24*time.Hour))
 	r.therm(sensor).Set(10)
 	// New's safe write counts as a change: no start within min_cycle of it.
 	// The state says so, so that a cold house with the heating off does
@@ -135,7 +135,7 @@ func TestBoilerMinimumCycle(t *testing.T) {
 }
 
 func TestBoilerMaximumRun(t *testing.T) {
-	r := started(t, boilerConfig(60 * time.Second))
+	r := started(t, boilerConfig(60*time.Second))
 	r.therm(sensor).Set(10) // a cold house, or a sensor stuck cold
 	r.pollFor(3 * time.Minute)
 	if r.relay() != "on" {
@@ -200,7 +200,7 @@ func TestBoilerSensorFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := started(t, boilerConfig(60 * time.Second))
+			r := started(t, boilerConfig(60*time.Second))
 			r.therm(sensor).Set(10)
 			r.pollFor(3 * time.Minute)
 			if r.relay() != "on" {
@@ -237,7 +237,7 @@ func TestBoilerSensorFaults(t *testing.T) {
 }
 
 func TestBoilerNoReadingAtStartRaisesStale(t *testing.T) {
-	r := started(t, boilerConfig(60 * time.Second))
+	r := started(t, boilerConfig(60*time.Second))
 	r.advance(60 * time.Second)
 	eq(t, "events", r.j.types("heat"), []string{"alarm_raised(sensor)"})
 	if r.relay() != "off" {
@@ -246,7 +246,7 @@ func TestBoilerNoReadingAtStartRaisesStale(t *testing.T) {
 }
 
 func TestBoilerModeOffStopsAtOnceButFrostGuardStays(t *testing.T) {
-	r := started(t, boilerConfig(24 * time.Hour))
+	r := started(t, boilerConfig(24*time.Hour))
 	r.therm(sensor).Set(10)
 	r.advance(3 * time.Minute)
 	r.read("heat")
@@ -269,7 +269,7 @@ func TestBoilerModeOffStopsAtOnceButFrostGuardStays(t *testing.T) {
 }
 
 func TestBoilerSetpointAndSimulatedSensor(t *testing.T) {
-	r := started(t, boilerConfig(24 * time.Hour))
+	r := started(t, boilerConfig(24*time.Hour))
 	r.advance(3 * time.Minute)
 	r.do("heat", "set-temperature", "21")
 	if _, ok := r.get("heat").Attrs["temperature"]; ok {
