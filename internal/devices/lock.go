@@ -45,7 +45,6 @@ type lockSaved struct {
 }
 
 func newLock(b *builder, c LockOpts) *lock {
-	active := c.Active
 	l := &lock{
 		h: b.h, id: c.ID, name: c.Name, fail: c.Fail,
 		relock: c.RelockAfter, leftOpen: c.LeftOpenAfter, debounce: c.Debounce,
@@ -54,28 +53,14 @@ func newLock(b *builder, c LockOpts) *lock {
 		locked:   true,
 		lockedAt: b.h.clk.Now(),
 	}
-	// fail = secure (strikes, motor locks): released only while energised,
-	// so locked is de-energised and a power cut keeps the door locked.
-	// fail = safe (maglocks on escape routes): holds only while energised.
-	l.lockedLvl = !active
-	if c.Fail == FailSafe {
-		l.lockedLvl = active
-	}
+	l.lockedLvl = c.LockedLevel()
 	l.relay = b.output("lock", c.ID, "relay", c.Relay, l.lockedLvl)
 	if c.Contact != "" {
-		// Pull-up: with the usual wiring (a reed switch to ground that opens
-		// with the door, contact_active = high) a cut wire reads "open" and
-		// raises alarms instead of hiding a forced door.
-		l.contact = b.watch("lock", c.ID, "contact", c.Contact, gpio.PullUp, l.contactLvl, l.debounce,
+		l.contact = b.watch("lock", c.ID, "contact", c.Contact, c.ContactPull(), l.contactLvl, l.debounce,
 			l.doorAtStart, l.doorChanged)
 	}
 	if c.ExitButton != "" {
-		// Pull towards the idle level, so a floating button reads released.
-		pull := gpio.PullUp
-		if l.exitLvl == gpio.High {
-			pull = gpio.PullDown
-		}
-		l.exit = b.watch("lock", c.ID, "exit_button", c.ExitButton, pull, l.exitLvl, l.debounce,
+		l.exit = b.watch("lock", c.ID, "exit_button", c.ExitButton, c.ExitButtonPull(), l.exitLvl, l.debounce,
 			func(bool) {}, l.exitChanged)
 	}
 	return l

@@ -79,6 +79,30 @@ var DefaultLockOpts = LockOpts{
 	Debounce:         50 * time.Millisecond,
 }
 
+// LockedLevel is the relay level that keeps the lock locked, its safe
+// level: de-energised for FailSecure (a power cut keeps the door locked),
+// energised for FailSafe (maglocks hold only while energised).
+func (o LockOpts) LockedLevel() gpio.Level {
+	if o.Fail == FailSafe {
+		return o.Active
+	}
+	return !o.Active
+}
+
+// ContactPull is the door contact's pull: up, so that with the usual wiring
+// (a reed switch to ground that opens with the door, contact active high) a
+// cut wire reads "open" and raises alarms instead of hiding a forced door.
+func (o LockOpts) ContactPull() gpio.Pull { return gpio.PullUp }
+
+// ExitButtonPull pulls the exit button towards its idle level, so that a
+// floating button reads released.
+func (o LockOpts) ExitButtonPull() gpio.Pull {
+	if o.ExitButtonActive == gpio.High {
+		return gpio.PullDown
+	}
+	return gpio.PullUp
+}
+
 // SwitchOpts is a relay for a light, a socket or a vehicle immobiliser.
 type SwitchOpts struct {
 	ID, Name string
