@@ -144,7 +144,7 @@ func (g *gen) claim(n int, what string) {
 }
 
 // BootConfig returns the config.txt lines for cfg (as returned by
-// config.Load, with defaults applied): for each output pin a gpio= line
+// config.Load): for each output pin a gpio= line
 // driving it at its safe level from power-on, for each input pin its pull,
 // the 1-Wire overlay when there is a boiler, the hardware watchdog, and the
 // RTC overlay when opts asks for one. Every directive is preceded by a
