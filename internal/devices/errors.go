@@ -19,7 +19,8 @@ var (
 	// or the action takes no value and one was given.
 	ErrBadValue = errors.New("bad value")
 	// ErrNotSimulated: a simulated action (press, door-open, set-temperature
-	// ...) on a pin or sensor that is real hardware.
+	// ...) on a Hub without Options.Sim (real hardware), or on a pin or
+	// sensor its Simulator did not make.
 	ErrNotSimulated = errors.New("not simulated")
 	// ErrNotRecorded: the action was carried out, but its record did not
 	// reach the journal (a failing or stuck disk): it is not durable.
