@@ -269,10 +269,6 @@ func (c *countHandler) count(msg string) int {
 	return c.n[msg]
 }
 
-// hwPin is a pin that is not a *SimPin: real hardware as far as the Hub can
-// tell.
-type hwPin struct{ *SimPin }
-
 // hwThermometer is a sensor that is not simulated.
 type hwThermometer struct{ c float64 }
 
