@@ -62,18 +62,21 @@ const (
 	Low  Level = "low"
 )
 
-// Lock is a door or vehicle lock driven by one relay.
+// Lock is a door or vehicle lock driven by one relay. Device tables hold
+// what the file says; a key left out (zero, "" or nil) takes the devices
+// package's default when Devices maps the table (devices.DefaultLockOpts and
+// its siblings), and that package validates the values.
 type Lock struct {
 	ID   string `toml:"id"`
 	Name string `toml:"name"`
 	// Relay is the output pin (periph name, e.g. "GPIO17").
 	Relay string `toml:"relay"`
-	// Active is the level that energises the relay. Default high.
+	// Active is the level that energises the relay.
 	Active Level `toml:"active"`
 	// Fail is "secure" (de-energised = locked; strikes, motor locks) or
 	// "safe" (de-energised = unlocked; maglocks on escape routes).
 	Fail string `toml:"fail"`
-	// RelockAfter ends an unlock pulse. Default 5s.
+	// RelockAfter ends an unlock pulse.
 	RelockAfter Duration `toml:"relock_after"`
 	// Contact is an optional door contact input (active = door open).
 	Contact       string `toml:"contact"`
@@ -82,9 +85,9 @@ type Lock struct {
 	ExitButton       string `toml:"exit_button"`
 	ExitButtonActive Level  `toml:"exit_button_active"`
 	// LeftOpenAfter raises "door left open" when the door stays open this
-	// long. Default 60s. Needs Contact.
+	// long. Needs Contact.
 	LeftOpenAfter Duration `toml:"left_open_after"`
-	// Debounce for the contact and exit button. Default 50ms.
+	// Debounce for the contact and exit button.
 	Debounce Duration `toml:"debounce"`
 }
 
@@ -95,7 +98,7 @@ type Switch struct {
 	Relay  string `toml:"relay"`
 	Active Level  `toml:"active"`
 	// Restore brings the switch back to its persisted state after a restart.
-	// Default true; an immobiliser sets it to false so that a reboot leaves
+	// An immobiliser sets it to false so that a reboot leaves
 	// the vehicle unable to start.
 	Restore *bool `toml:"restore"`
 }
@@ -108,24 +111,23 @@ type Boiler struct {
 	Active Level  `toml:"active"`
 	// Sensor is the DS18B20 1-Wire id, e.g. "28-00000a1b2c3d".
 	Sensor string `toml:"sensor"`
-	// Setpoint in °C when the mode is "heat". Default 20.
+	// Setpoint in °C when the mode is "heat".
 	Setpoint *float64 `toml:"setpoint"`
 	// Hysteresis is the width of the band around the setpoint, in °C:
 	// heat below setpoint-hysteresis/2, stop above setpoint+hysteresis/2.
-	// Default 1.
 	Hysteresis *float64 `toml:"hysteresis"`
-	// Frost is the temperature held even when the mode is "off". Default 5.
+	// Frost is the temperature held even when the mode is "off".
 	Frost *float64 `toml:"frost"`
 	// MinCycle is the shortest time between two relay changes made by the
-	// thermostat. Default 3m.
+	// thermostat.
 	MinCycle Duration `toml:"min_cycle"`
 	// MaxRun is the longest continuous run before the relay is forced off
-	// and an alarm raised. Default 4h.
+	// and an alarm raised.
 	MaxRun Duration `toml:"max_run"`
-	// Poll is the sensor read interval. Default 10s.
+	// Poll is the sensor read interval.
 	Poll Duration `toml:"poll"`
 	// StaleAfter: with no good reading for this long the relay goes off and
-	// an alarm is raised. Default 60s; must exceed Poll.
+	// an alarm is raised. It must exceed Poll.
 	StaleAfter Duration `toml:"stale_after"`
 }
 
@@ -139,7 +141,7 @@ type Cover struct {
 	// Travel is the time from fully closed to fully open.
 	Travel Duration `toml:"travel"`
 	// ReverseDelay is the pause with both relays off before the motor runs
-	// the other way. Default 500ms.
+	// the other way.
 	ReverseDelay Duration `toml:"reverse_delay"`
 }
 
@@ -150,12 +152,11 @@ type Input struct {
 	Pin  string `toml:"pin"`
 	// Type is "button", "contact" or "motion".
 	Type string `toml:"type"`
-	// Active is the level that means pressed / open / motion. Default low
-	// (a switch to ground with the pull-up).
+	// Active is the level that means pressed / open / motion.
 	Active Level `toml:"active"`
-	// Pull is "up", "down" or "none". Default up.
+	// Pull is "up", "down" or "none".
 	Pull string `toml:"pull"`
-	// Debounce: a level must hold this long to count. Default 50ms.
+	// Debounce: a level must hold this long to count.
 	Debounce Duration `toml:"debounce"`
 }
 
