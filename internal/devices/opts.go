@@ -266,9 +266,6 @@ func (o CoverOpts) Validate() error {
 	e := optChecker{kind: "cover", id: o.ID}
 	e.required("up", o.Up)
 	e.required("down", o.Down)
-	if o.Up != "" && o.Up == o.Down {
-		e.fail("down", "pin %q is also up: the interlock needs two relays", o.Down)
-	}
 	if o.Travel == 0 {
 		e.fail("travel", `missing (the time from closed to open, e.g. "20s")`)
 	}
@@ -297,39 +294,54 @@ func (o InputOpts) Validate() error {
 	return e.err
 }
 
-// validate checks every device and that ids are there and unique (the Hub
-// finds devices by id).
+// validate checks every device, that ids are there and unique (the Hub
+// finds devices by id), and that no pin serves two purposes: a light
+// switch sharing a lock's relay would open the door.
 func (c Config) validate() error {
 	ids := map[string]bool{}
+	pins := map[string]string{} // pin -> `lock "front" relay`
 	var first error
-	check := func(kind, id string, err error) {
-		if first != nil {
-			return
+	fail := func(err error) {
+		if first == nil {
+			first = err
 		}
+	}
+	check := func(kind, id string, err error, pinKeys ...string) {
 		switch {
 		case err != nil:
-			first = err
+			fail(err)
 		case id == "":
-			first = &OptError{Kind: kind, Field: "id", Msg: "missing"}
+			fail(&OptError{Kind: kind, Field: "id", Msg: "missing"})
 		case ids[id]:
-			first = &OptError{Kind: kind, ID: id, Field: "id", Msg: "duplicate device id"}
+			fail(&OptError{Kind: kind, ID: id, Field: "id", Msg: "duplicate device id"})
 		}
 		ids[id] = true
+		for i := 0; i+1 < len(pinKeys); i += 2 {
+			key, pin := pinKeys[i], pinKeys[i+1]
+			if pin == "" {
+				continue
+			}
+			if other, ok := pins[pin]; ok {
+				fail(&OptError{Kind: kind, ID: id, Field: key, Msg: fmt.Sprintf("pin %q is already used by %s", pin, other)})
+				continue
+			}
+			pins[pin] = fmt.Sprintf("%s %q %s", kind, id, key)
+		}
 	}
 	for _, o := range c.Locks {
-		check("lock", o.ID, o.Validate())
+		check("lock", o.ID, o.Validate(), "relay", o.Relay, "contact", o.Contact, "exit_button", o.ExitButton)
 	}
 	for _, o := range c.Switches {
-		check("switch", o.ID, o.Validate())
+		check("switch", o.ID, o.Validate(), "relay", o.Relay)
 	}
 	for _, o := range c.Boilers {
-		check("boiler", o.ID, o.Validate())
+		check("boiler", o.ID, o.Validate(), "relay", o.Relay)
 	}
 	for _, o := range c.Covers {
-		check("cover", o.ID, o.Validate())
+		check("cover", o.ID, o.Validate(), "up", o.Up, "down", o.Down)
 	}
 	for _, o := range c.Inputs {
-		check("input", o.ID, o.Validate())
+		check("input", o.ID, o.Validate(), "pin", o.Pin)
 	}
 	return first
 }

@@ -246,3 +246,40 @@ func TestDefaultThermometerRoot(t *testing.T) {
 		t.Errorf("thermometer %#v", h.boilers[0].therm)
 	}
 }
+
+// TestNewRefusesBadOptionsBeforeTouchingAPin: options New cannot use are an
+// *OptError naming the device and the option, and no pin has moved.
+func TestNewRefusesBadOptionsBeforeTouchingAPin(t *testing.T) {
+	for _, tt := range []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Boilers[0].Setpoint = 40 }, `devices: boiler "heat" setpoint: 40 is outside 5..35 °C`},
+		{func(c *Config) { c.Boilers[0].Sensor = "../../etc" }, `devices: boiler "heat" sensor: "../../etc" is not a 1-Wire id like "28-00000a1b2c3d"`},
+		{func(c *Config) { c.Boilers[0].StaleAfter = c.Boilers[0].Poll }, `devices: boiler "heat" stale_after: 10s must be longer than poll (10s)`},
+		{func(c *Config) { c.Locks[0].Fail = "" }, `devices: lock "front" fail: missing`},
+		{func(c *Config) { c.Locks[0].RelockAfter = 0 }, `devices: lock "front" relock_after: must be above 0`},
+		{func(c *Config) { c.Covers[0].Down = c.Covers[0].Up }, `devices: cover "blind" down: pin "GPIO20" is already used by cover "blind" up`},
+		{func(c *Config) { c.Switches[0].Relay = c.Locks[0].Relay }, `devices: switch "hall" relay: pin "GPIO17" is already used by lock "front" relay`},
+		{func(c *Config) { c.Inputs[0].Pin = c.Locks[0].Contact }, `devices: input "bell" pin: pin "GPIO22" is already used by lock "front" contact`},
+		{func(c *Config) { c.Inputs[0].Type = "lever" }, `devices: input "bell" type: "lever" is not`},
+		{func(c *Config) { c.Inputs[1].ID = "hall" }, `devices: input "hall" id: duplicate device id`},
+		{func(c *Config) { c.Switches[0].ID = "" }, `devices: switch id: missing`},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			cfg := baseConfig()
+			tt.change(&cfg)
+			sim := NewSim(nil)
+			_, err := New(cfg, sim.Options())
+			var oe *OptError
+			if !errors.As(err, &oe) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want an *OptError %q", err, tt.want)
+			}
+			sim.mu.Lock()
+			defer sim.mu.Unlock()
+			if len(sim.pins) != 0 {
+				t.Errorf("%d pins resolved before the options were checked", len(sim.pins))
+			}
+		})
+	}
+}
