@@ -93,7 +93,7 @@ func startLANSite(t *testing.T) *lanSite {
 		t.Fatal(err)
 	}
 	sim := devices.NewSim(clock.Real{})
-	hub, err := devices.New(cfg, devices.Options{Pin: sim.Pin, Thermometer: sim.Thermometer})
+	hub, err := devices.New(cfg.Devices(), sim.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,16 +76,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
 	var hw devices.Options
 	if f.sim {
-		s := devices.NewSim(clock.Real{})
-		hw = devices.Options{Pin: s.Pin, Thermometer: s.Thermometer}
-	} else {
-		if hw, err = devices.Host(); err != nil {
-			return fmt.Errorf("gpio: %w", err)
-		}
-		root := cfg.OneWireRoot
-		hw.Thermometer = func(id string) (devices.Thermometer, error) {
-			return &devices.DS18B20{Root: root, ID: id}, nil
-		}
+		hw = devices.NewSim(clock.Real{}).Options()
+	} else if hw, err = devices.Host(); err != nil { // sensors: DS18B20s under onewire_root
+		return fmt.Errorf("gpio: %w", err)
 	}
 	return run(ctx, cfg, hw, f.sim, log)
 }
@@ -159,7 +152,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	opts.Liveness = live
 	// Principle 2: every output is at its safe level before anything that
 	// can fail or wait (the store, the socket) is touched.
-	hub, err := devices.New(cfg, opts)
+	hub, err := devices.New(cfg.Devices(), opts)
 	if err != nil {
 		return configError{err}
 	}

@@ -1,7 +1,12 @@
 // Package config owns the agent's configuration file: its schema, strict
 // decoding (an unknown key, a wrong type or a missing field is an error naming
 // the file, line, key and value) and the validation of what the decoder cannot
-// see (a pin used twice, a duplicate device id, a relock time of zero).
+// see (a pin used twice, a duplicate device id).
+//
+// It owns no device defaults nor ranges: Devices maps the device tables onto
+// the devices package's options (a key left out keeps that package's default),
+// and validation asks that package what it accepts, naming the file's key
+// (boiler[1] (hall).setpoint) in the error.
 //
 // The file is TOML. Devices are arrays of tables, one array per kind
 // ([[lock]], [[switch]], [[boiler]], [[cover]], [[input]]), so that a key that
@@ -31,7 +36,7 @@ type Config struct {
 	// AdminSocket is the admin unix socket. Default DataDir/admin.sock.
 	AdminSocket string `toml:"admin_socket"`
 	// OneWireRoot is where DS18B20 sensors appear. Default
-	// /sys/bus/w1/devices.
+	// devices.DefaultOneWireRoot (/sys/bus/w1/devices).
 	OneWireRoot string `toml:"onewire_root"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `toml:"log_level"`
@@ -59,18 +64,21 @@ const (
 	Low  Level = "low"
 )
 
-// Lock is a door or vehicle lock driven by one relay.
+// Lock is a door or vehicle lock driven by one relay. Device tables hold
+// what the file says; a key left out (zero, "" or nil) takes the devices
+// package's default when Devices maps the table (devices.DefaultLockOpts and
+// its siblings), and that package validates the values.
 type Lock struct {
 	ID   string `toml:"id"`
 	Name string `toml:"name"`
 	// Relay is the output pin (periph name, e.g. "GPIO17").
 	Relay string `toml:"relay"`
-	// Active is the level that energises the relay. Default high.
+	// Active is the level that energises the relay.
 	Active Level `toml:"active"`
 	// Fail is "secure" (de-energised = locked; strikes, motor locks) or
 	// "safe" (de-energised = unlocked; maglocks on escape routes).
 	Fail string `toml:"fail"`
-	// RelockAfter ends an unlock pulse. Default 5s.
+	// RelockAfter ends an unlock pulse.
 	RelockAfter Duration `toml:"relock_after"`
 	// Contact is an optional door contact input (active = door open).
 	Contact       string `toml:"contact"`
@@ -79,9 +87,9 @@ type Lock struct {
 	ExitButton       string `toml:"exit_button"`
 	ExitButtonActive Level  `toml:"exit_button_active"`
 	// LeftOpenAfter raises "door left open" when the door stays open this
-	// long. Default 60s. Needs Contact.
+	// long. Needs Contact.
 	LeftOpenAfter Duration `toml:"left_open_after"`
-	// Debounce for the contact and exit button. Default 50ms.
+	// Debounce for the contact and exit button.
 	Debounce Duration `toml:"debounce"`
 }
 
@@ -92,7 +100,7 @@ type Switch struct {
 	Relay  string `toml:"relay"`
 	Active Level  `toml:"active"`
 	// Restore brings the switch back to its persisted state after a restart.
-	// Default true; an immobiliser sets it to false so that a reboot leaves
+	// An immobiliser sets it to false so that a reboot leaves
 	// the vehicle unable to start.
 	Restore *bool `toml:"restore"`
 }
@@ -105,24 +113,23 @@ type Boiler struct {
 	Active Level  `toml:"active"`
 	// Sensor is the DS18B20 1-Wire id, e.g. "28-00000a1b2c3d".
 	Sensor string `toml:"sensor"`
-	// Setpoint in °C when the mode is "heat". Default 20.
+	// Setpoint in °C when the mode is "heat".
 	Setpoint *float64 `toml:"setpoint"`
 	// Hysteresis is the width of the band around the setpoint, in °C:
 	// heat below setpoint-hysteresis/2, stop above setpoint+hysteresis/2.
-	// Default 1.
 	Hysteresis *float64 `toml:"hysteresis"`
-	// Frost is the temperature held even when the mode is "off". Default 5.
+	// Frost is the temperature held even when the mode is "off".
 	Frost *float64 `toml:"frost"`
 	// MinCycle is the shortest time between two relay changes made by the
-	// thermostat. Default 3m.
+	// thermostat.
 	MinCycle Duration `toml:"min_cycle"`
 	// MaxRun is the longest continuous run before the relay is forced off
-	// and an alarm raised. Default 4h.
+	// and an alarm raised.
 	MaxRun Duration `toml:"max_run"`
-	// Poll is the sensor read interval. Default 10s.
+	// Poll is the sensor read interval.
 	Poll Duration `toml:"poll"`
 	// StaleAfter: with no good reading for this long the relay goes off and
-	// an alarm is raised. Default 60s; must exceed Poll.
+	// an alarm is raised. It must exceed Poll.
 	StaleAfter Duration `toml:"stale_after"`
 }
 
@@ -136,7 +143,7 @@ type Cover struct {
 	// Travel is the time from fully closed to fully open.
 	Travel Duration `toml:"travel"`
 	// ReverseDelay is the pause with both relays off before the motor runs
-	// the other way. Default 500ms.
+	// the other way.
 	ReverseDelay Duration `toml:"reverse_delay"`
 }
 
@@ -147,12 +154,11 @@ type Input struct {
 	Pin  string `toml:"pin"`
 	// Type is "button", "contact" or "motion".
 	Type string `toml:"type"`
-	// Active is the level that means pressed / open / motion. Default low
-	// (a switch to ground with the pull-up).
+	// Active is the level that means pressed / open / motion.
 	Active Level `toml:"active"`
-	// Pull is "up", "down" or "none". Default up.
+	// Pull is "up", "down" or "none".
 	Pull string `toml:"pull"`
-	// Debounce: a level must hold this long to count. Default 50ms.
+	// Debounce: a level must hold this long to count.
 	Debounce Duration `toml:"debounce"`
 }
 
@@ -175,21 +181,10 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// Default values for optional keys.
+// Default values for optional keys of the agent. Device defaults are the
+// devices package's (devices.DefaultLockOpts ...).
 const (
-	DefaultDataDir     = "/var/lib/edgeagent"
-	DefaultOneWireRoot = "/sys/bus/w1/devices"
-	DefaultRelock      = 5 * time.Second
-	DefaultLeftOpen    = 60 * time.Second
-	DefaultDebounce    = 50 * time.Millisecond
-	DefaultSetpoint    = 20.0
-	DefaultHysteresis  = 1.0
-	DefaultFrost       = 5.0
-	DefaultMinCycle    = 3 * time.Minute
-	DefaultMaxRun      = 4 * time.Hour
-	DefaultPoll        = 10 * time.Second
-	DefaultStaleAfter  = 60 * time.Second
-	DefaultReverse     = 500 * time.Millisecond
+	DefaultDataDir = "/var/lib/edgeagent"
 )
 
 // Error is a problem in a config file. Line is 0 when the problem is not
@@ -258,10 +253,7 @@ func decodeError(name string, err error) error {
 
 func keyPath(k []string) string { return strings.Join(k, ".") }
 
-var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-	sensorPattern = regexp.MustCompile(`^[0-9a-f]{2}-[0-9a-f]{12}$`)
-)
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 // validator collects the first problem, naming the device table and key.
 type validator struct {
@@ -318,12 +310,6 @@ func (v *validator) positive(where, key string, d Duration) {
 	}
 }
 
-func (v *validator) temp(where, key string, t *float64, lo, hi float64) {
-	if t != nil && (*t < lo || *t > hi || *t != *t) {
-		v.fail(where+"."+key, "%g is outside %g..%g °C", *t, lo, hi)
-	}
-}
-
 // CheckSite checks a site id (also the one given with --site): it becomes
 // an MQTT topic level and the audience of grants, so /, +, # and NUL, which
 // would split or widen a topic, never pass.
@@ -359,152 +345,48 @@ func (c *Config) validate(file string) error {
 		v.level(w, "active", d.Active)
 		v.level(w, "contact_active", d.ContactActive)
 		v.level(w, "exit_button_active", d.ExitButtonActive)
-		switch d.Fail {
-		case "":
-			v.fail(w+".fail", `missing (write "secure": de-energised = locked, or "safe": de-energised = unlocked)`)
-		case "secure", "safe":
-		default:
-			v.fail(w+".fail", `%q is not "secure" or "safe"`, d.Fail)
-		}
-		v.positive(w, "relock_after", d.RelockAfter)
-		v.positive(w, "left_open_after", d.LeftOpenAfter)
-		v.positive(w, "debounce", d.Debounce)
 		if d.LeftOpenAfter != 0 && d.Contact == "" {
 			v.fail(w+".left_open_after", "needs a contact pin to know the door is open")
 		}
+		v.device(w, d.opts().Validate())
 	}
 	for i, d := range c.Switches {
 		w := v.id("switch", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)
 		v.level(w, "active", d.Active)
+		v.device(w, d.opts().Validate())
 	}
 	for i, d := range c.Boilers {
 		w := v.id("boiler", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)
 		v.level(w, "active", d.Active)
-		if d.Sensor == "" {
-			v.fail(w+".sensor", "missing (the DS18B20 id, e.g. \"28-00000a1b2c3d\")")
-		} else if !sensorPattern.MatchString(d.Sensor) {
-			v.fail(w+".sensor", "%q is not a 1-Wire id like \"28-00000a1b2c3d\"", d.Sensor)
-		}
-		v.temp(w, "setpoint", d.Setpoint, 5, 35)
-		v.temp(w, "frost", d.Frost, 0, 15)
-		if d.Hysteresis != nil && (*d.Hysteresis <= 0 || *d.Hysteresis > 5) {
-			v.fail(w+".hysteresis", "%g is outside 0..5 °C (and must be above 0)", *d.Hysteresis)
-		}
-		for _, k := range []struct {
-			key string
-			d   Duration
-		}{{"min_cycle", d.MinCycle}, {"max_run", d.MaxRun}, {"poll", d.Poll}, {"stale_after", d.StaleAfter}} {
-			v.positive(w, k.key, k.d)
-		}
-		poll, stale := or(d.Poll, DefaultPoll), or(d.StaleAfter, DefaultStaleAfter)
-		if stale <= poll {
-			v.fail(w+".stale_after", "%s must be longer than poll (%s)", stale, poll)
-		}
+		v.device(w, d.opts().Validate())
 	}
 	for i, d := range c.Covers {
 		w := v.id("cover", i, d.ID)
 		v.pin(w, "up", d.Up, true)
 		v.pin(w, "down", d.Down, true)
 		v.level(w, "active", d.Active)
-		if d.Travel <= 0 {
-			v.fail(w+".travel", "missing (the time from closed to open, e.g. \"20s\")")
-		}
-		v.positive(w, "reverse_delay", d.ReverseDelay)
+		v.device(w, d.opts().Validate())
 	}
 	for i, d := range c.Inputs {
 		w := v.id("input", i, d.ID)
 		v.pin(w, "pin", d.Pin, true)
 		v.level(w, "active", d.Active)
-		switch d.Type {
-		case "":
-			v.fail(w+".type", `missing ("button", "contact" or "motion")`)
-		case "button", "contact", "motion":
-		default:
-			v.fail(w+".type", `%q is not "button", "contact" or "motion"`, d.Type)
-		}
-		switch d.Pull {
-		case "", "up", "down", "none":
-		default:
+		if _, ok := pulls[d.Pull]; !ok && d.Pull != "" {
 			v.fail(w+".pull", `%q is not "up", "down" or "none"`, d.Pull)
 		}
-		v.positive(w, "debounce", d.Debounce)
+		v.device(w, d.opts().Validate())
 	}
 	return v.err
-}
-
-func or(d Duration, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d.D()
-}
-
-func orLevel(l, def Level) Level {
-	if l == "" {
-		return def
-	}
-	return l
-}
-
-func orFloat(f *float64, def float64) *float64 {
-	if f == nil {
-		return &def
-	}
-	return f
 }
 
 func (c *Config) applyDefaults() {
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir
 	}
-	if c.OneWireRoot == "" {
-		c.OneWireRoot = DefaultOneWireRoot
-	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
-	}
-	for i := range c.Locks {
-		d := &c.Locks[i]
-		d.Active = orLevel(d.Active, High)
-		d.ContactActive = orLevel(d.ContactActive, High)
-		d.ExitButtonActive = orLevel(d.ExitButtonActive, Low)
-		d.RelockAfter = Duration(or(d.RelockAfter, DefaultRelock))
-		d.LeftOpenAfter = Duration(or(d.LeftOpenAfter, DefaultLeftOpen))
-		d.Debounce = Duration(or(d.Debounce, DefaultDebounce))
-	}
-	for i := range c.Switches {
-		d := &c.Switches[i]
-		d.Active = orLevel(d.Active, High)
-		if d.Restore == nil {
-			t := true
-			d.Restore = &t
-		}
-	}
-	for i := range c.Boilers {
-		d := &c.Boilers[i]
-		d.Active = orLevel(d.Active, High)
-		d.Setpoint = orFloat(d.Setpoint, DefaultSetpoint)
-		d.Hysteresis = orFloat(d.Hysteresis, DefaultHysteresis)
-		d.Frost = orFloat(d.Frost, DefaultFrost)
-		d.MinCycle = Duration(or(d.MinCycle, DefaultMinCycle))
-		d.MaxRun = Duration(or(d.MaxRun, DefaultMaxRun))
-		d.Poll = Duration(or(d.Poll, DefaultPoll))
-		d.StaleAfter = Duration(or(d.StaleAfter, DefaultStaleAfter))
-	}
-	for i := range c.Covers {
-		d := &c.Covers[i]
-		d.Active = orLevel(d.Active, High)
-		d.ReverseDelay = Duration(or(d.ReverseDelay, DefaultReverse))
-	}
-	for i := range c.Inputs {
-		d := &c.Inputs[i]
-		d.Active = orLevel(d.Active, Low)
-		if d.Pull == "" {
-			d.Pull = "up"
-		}
-		d.Debounce = Duration(or(d.Debounce, DefaultDebounce))
 	}
 }
 

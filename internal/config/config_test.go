@@ -4,9 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"periph.io/x/conn/v3/gpio"
+
+	"github.com/edgeagent/edgeagent/internal/devices"
 )
 
 const base = `site = "home-1"
@@ -57,25 +62,100 @@ type = "button"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DataDir != DefaultDataDir || c.SocketPath() != filepath.Join(DefaultDataDir, "admin.sock") || c.OneWireRoot != DefaultOneWireRoot {
-		t.Errorf("paths: %q %q %q", c.DataDir, c.SocketPath(), c.OneWireRoot)
+	if c.DataDir != DefaultDataDir || c.SocketPath() != filepath.Join(DefaultDataDir, "admin.sock") || c.OneWireRoot != "" {
+		t.Errorf("paths: %q %q %q (an unset onewire_root is the devices package's default)", c.DataDir, c.SocketPath(), c.OneWireRoot)
 	}
-	l := c.Locks[0]
-	if l.RelockAfter.D() != 5*time.Second || l.Active != High || l.Debounce.D() != DefaultDebounce {
+	// Keys left out keep the devices package's defaults, with these values.
+	d := c.Devices()
+	l := d.Locks[0]
+	if l.RelockAfter != 5*time.Second || l.Active != gpio.High || l.Debounce != 50*time.Millisecond ||
+		l.LeftOpenAfter != time.Minute || l.ContactActive != gpio.High || l.ExitButtonActive != gpio.Low || l.Fail != "secure" {
 		t.Errorf("lock defaults: %+v", l)
 	}
-	if !*c.Switches[0].Restore {
+	if !d.Switches[0].Restore || d.Switches[0].Active != gpio.High {
 		t.Error("switch restore defaults to true")
 	}
-	b := c.Boilers[0]
-	if *b.Setpoint != 20 || *b.Hysteresis != 1 || *b.Frost != 5 || b.MinCycle.D() != 3*time.Minute || b.MaxRun.D() != 4*time.Hour || b.Poll.D() != 10*time.Second || b.StaleAfter.D() != time.Minute {
+	b := d.Boilers[0]
+	if b.Setpoint != 20 || b.Hysteresis != 1 || b.Frost != 5 || b.MinCycle != 3*time.Minute || b.MaxRun != 4*time.Hour || b.Poll != 10*time.Second || b.StaleAfter != time.Minute {
 		t.Errorf("boiler defaults: %+v", b)
 	}
-	if c.Covers[0].ReverseDelay.D() != 500*time.Millisecond {
-		t.Errorf("cover defaults: %+v", c.Covers[0])
+	if cv := d.Covers[0]; cv.ReverseDelay != 500*time.Millisecond || cv.Travel != 10*time.Second {
+		t.Errorf("cover defaults: %+v", cv)
 	}
-	if in := c.Inputs[0]; in.Active != Low || in.Pull != "up" {
+	if in := d.Inputs[0]; in.Active != gpio.Low || in.Pull != gpio.PullUp || in.Debounce != 50*time.Millisecond || in.Type != "button" {
 		t.Errorf("input defaults: %+v", in)
+	}
+}
+
+// Every key the file sets reaches the devices package's options.
+func TestDevicesMapsEveryKey(t *testing.T) {
+	c, err := Parse("t.toml", []byte(base+`
+onewire_root = "/w1"
+[[lock]]
+id = "door"
+name = "Door"
+relay = "GPIO1"
+fail = "safe"
+active = "low"
+relock_after = "7s"
+contact = "GPIO2"
+contact_active = "low"
+exit_button = "GPIO3"
+exit_button_active = "high"
+left_open_after = "2m"
+debounce = "20ms"
+[[switch]]
+id = "imm"
+relay = "GPIO4"
+active = "low"
+restore = false
+[[boiler]]
+id = "heat"
+relay = "GPIO5"
+active = "low"
+sensor = "28-00000a1b2c3d"
+setpoint = 21.5
+hysteresis = 0.5
+frost = 0.0
+min_cycle = "1m"
+max_run = "2h"
+poll = "5s"
+stale_after = "30s"
+[[cover]]
+id = "blind"
+up = "GPIO6"
+down = "GPIO7"
+active = "low"
+travel = "15s"
+reverse_delay = "1s"
+[[input]]
+id = "pir"
+pin = "GPIO8"
+type = "motion"
+active = "high"
+pull = "none"
+debounce = "1s"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Devices()
+	want := devices.Config{
+		OneWireRoot: "/w1",
+		Locks: []devices.LockOpts{{ID: "door", Name: "Door", Relay: "GPIO1", Active: gpio.Low, Fail: "safe",
+			RelockAfter: 7 * time.Second, Contact: "GPIO2", ContactActive: gpio.Low, ExitButton: "GPIO3",
+			ExitButtonActive: gpio.High, LeftOpenAfter: 2 * time.Minute, Debounce: 20 * time.Millisecond}},
+		Switches: []devices.SwitchOpts{{ID: "imm", Relay: "GPIO4", Active: gpio.Low, Restore: false}},
+		Boilers: []devices.BoilerOpts{{ID: "heat", Relay: "GPIO5", Active: gpio.Low, Sensor: "28-00000a1b2c3d",
+			Setpoint: 21.5, Hysteresis: 0.5, Frost: 0, MinCycle: time.Minute, MaxRun: 2 * time.Hour,
+			Poll: 5 * time.Second, StaleAfter: 30 * time.Second}},
+		Covers: []devices.CoverOpts{{ID: "blind", Up: "GPIO6", Down: "GPIO7", Active: gpio.Low,
+			Travel: 15 * time.Second, ReverseDelay: time.Second}},
+		Inputs: []devices.InputOpts{{ID: "pir", Pin: "GPIO8", Type: "motion", Active: gpio.High, Pull: gpio.Float,
+			Debounce: time.Second}},
+	}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("got  %+v\nwant %+v", d, want)
 	}
 }
 
@@ -108,6 +188,12 @@ func TestBrokenConfigs(t *testing.T) {
 		{"setpoint out of range", base + "[[boiler]]\nid = \"b\"\nrelay = \"GPIO3\"\nsensor = \"28-00000a1b2c3d\"\nsetpoint = 90.0\n", `t.toml: boiler[0] (b).setpoint: 90 is outside 5..35 °C`},
 		{"hysteresis zero", base + "[[boiler]]\nid = \"b\"\nrelay = \"GPIO3\"\nsensor = \"28-00000a1b2c3d\"\nhysteresis = 0.0\n", `t.toml: boiler[0] (b).hysteresis: 0 is outside 0..5 °C (and must be above 0)`},
 		{"stale not above poll", base + "[[boiler]]\nid = \"b\"\nrelay = \"GPIO3\"\nsensor = \"28-00000a1b2c3d\"\npoll = \"1m\"\nstale_after = \"30s\"\n", `t.toml: boiler[0] (b).stale_after: 30s must be longer than poll (1m0s)`},
+		{"frost out of range", base + "[[boiler]]\nid = \"b\"\nrelay = \"GPIO3\"\nsensor = \"28-00000a1b2c3d\"\nfrost = 20.0\n", `t.toml: boiler[0] (b).frost: 20 is outside 0..15 °C`},
+		{"second boiler's setpoint", base + "[[boiler]]\nid = \"a\"\nrelay = \"GPIO3\"\nsensor = \"28-00000a1b2c3d\"\n[[boiler]]\nid = \"b\"\nrelay = \"GPIO4\"\nsensor = \"28-00000a1b2c3e\"\nsetpoint = 4.5\n", `t.toml: boiler[1] (b).setpoint: 4.5 is outside 5..35 °C`},
+		{"negative max_run", base + "[[boiler]]\nid = \"b\"\nrelay = \"GPIO3\"\nsensor = \"28-00000a1b2c3d\"\nmax_run = \"-1h\"\n", `t.toml: boiler[0] (b).max_run: -1h0m0s is negative`},
+		{"negative reverse delay", base + "[[cover]]\nid = \"c\"\nup = \"GPIO1\"\ndown = \"GPIO2\"\ntravel = \"5s\"\nreverse_delay = \"-1s\"\n", `t.toml: cover[0] (c).reverse_delay: -1s is negative`},
+		{"missing input type", base + "[[input]]\nid = \"i\"\npin = \"GPIO1\"\n", `t.toml: input[0] (i).type: missing ("button", "contact" or "motion")`},
+		{"missing sensor", base + "[[boiler]]\nid = \"b\"\nrelay = \"GPIO3\"\n", `t.toml: boiler[0] (b).sensor: missing (the DS18B20 id, e.g. "28-00000a1b2c3d")`},
 		{"cover without travel", base + "[[cover]]\nid = \"c\"\nup = \"GPIO1\"\ndown = \"GPIO2\"\n", `t.toml: cover[0] (c).travel: missing (the time from closed to open, e.g. "20s")`},
 		{"input type", base + "[[input]]\nid = \"i\"\npin = \"GPIO1\"\ntype = \"lever\"\n", `t.toml: input[0] (i).type: "lever" is not "button", "contact" or "motion"`},
 		{"input pull", base + "[[input]]\nid = \"i\"\npin = \"GPIO1\"\ntype = \"button\"\npull = \"sideways\"\n", `t.toml: input[0] (i).pull: "sideways" is not "up", "down" or "none"`},

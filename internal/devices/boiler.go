@@ -11,8 +11,8 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
-	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/liveness"
+	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
 // boiler is a heating relay with a thermostat. Whatever the mode, it never
@@ -23,6 +23,7 @@ type boiler struct {
 	relay      gpio.PinIO
 	onLvl      gpio.Level
 	therm      Thermometer
+	sensor     string
 	hyst       float64
 	frost      float64
 	minCycle   time.Duration
@@ -37,9 +38,11 @@ type boiler struct {
 	on        bool      // relay energised
 	changed   time.Time // last relay change, for the minimum cycle
 	temp      float64
-	hasTemp   bool   // temp is a good, fresh reading
-	sensorErr string // non-empty: alarm "sensor" raised
-	maxRunHit bool   // alarm "max_run" raised
+	hasTemp   bool      // temp is a good, fresh reading
+	sensorErr string    // non-empty: alarm "sensor" raised
+	maxRunHit bool      // alarm "max_run" raised
+	lastRead  time.Time // when the last reading was applied (or Start)
+	simNext   bool      // a simulated sensor change awaits the next reading
 	staleT    timer
 	maxRunT   timer
 }
@@ -49,18 +52,15 @@ type boilerSaved struct {
 	Setpoint *float64 `cbor:"setpoint"`
 }
 
-const (
-	minSetpoint, maxSetpoint = 5.0, 35.0
-	// The DS18B20's range; a simulated temperature outside it is a typo.
-	minTemp, maxTemp = -55.0, 125.0
-)
+// The DS18B20's range; a simulated temperature outside it is a typo.
+const minTemp, maxTemp = -55.0, 125.0
 
-func newBoiler(b *builder, c config.Boiler) *boiler {
+func newBoiler(b *builder, c BoilerOpts) *boiler {
 	bo := &boiler{
-		h: b.h, id: c.ID, name: c.Name, onLvl: levelOf(c.Active, gpio.High),
-		hyst: deref(c.Hysteresis, config.DefaultHysteresis), frost: deref(c.Frost, config.DefaultFrost),
-		minCycle: c.MinCycle.D(), maxRun: c.MaxRun.D(), poll: c.Poll.D(), staleAfter: c.StaleAfter.D(),
-		mode: "heat", setpoint: deref(c.Setpoint, config.DefaultSetpoint),
+		h: b.h, id: c.ID, name: c.Name, onLvl: c.Active, sensor: c.Sensor,
+		hyst: c.Hysteresis, frost: c.Frost,
+		minCycle: c.MinCycle, maxRun: c.MaxRun, poll: c.Poll, staleAfter: c.StaleAfter,
+		mode: wire.ModeHeat, setpoint: c.Setpoint,
 		// New's safe write counts as a relay change: after a crash loop
 		// the boiler still rests a full minimum cycle before it starts.
 		changed: b.h.clk.Now(),
@@ -70,18 +70,12 @@ func newBoiler(b *builder, c config.Boiler) *boiler {
 	return bo
 }
 
-func deref(f *float64, def float64) float64 {
-	if f == nil {
-		return def
-	}
-	return *f
-}
-
 // start begins the stale watch: no good reading within staleAfter of Start
 // raises the sensor alarm.
 func (b *boiler) start() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.lastRead = b.h.clk.Now() // the poller's first reading comes at Run
 	b.armStale()
 }
 
@@ -108,6 +102,7 @@ func (b *boiler) read() {
 	t, err := b.therm.Temperature() // without b.mu: a DS18B20 read blocks ~1 s
 	b.mu.Lock()
 	if !b.shut {
+		b.lastRead, b.simNext = b.h.clk.Now(), false
 		b.record(b.reading(t, err))
 	}
 	b.mu.Unlock()
@@ -235,7 +230,7 @@ func (b *boiler) do(action, value string) (State, error) {
 		if err := noValue("boiler", b.id, action, value); err != nil {
 			return State{}, err
 		}
-		mode := map[string]string{"on": "heat", "off": "off"}[action]
+		mode := map[string]string{"on": wire.ModeHeat, "off": wire.ModeOff}[action]
 		if mode != b.mode {
 			b.mode = mode
 			evs = append(evs, newEvent(ClassState, b.id, "mode", "mode", mode))
@@ -251,7 +246,7 @@ func (b *boiler) do(action, value string) (State, error) {
 		}
 		evs = append(evs, b.regulate()...)
 	case "set-setpoint":
-		sp, err := parseNumber(value, minSetpoint, maxSetpoint)
+		sp, err := parseNumber(value, wire.MinSetpoint, wire.MaxSetpoint)
 		if err != nil {
 			return State{}, errBadValue("boiler", b.id, action, value, err.Error()+" °C")
 		}
@@ -261,7 +256,6 @@ func (b *boiler) do(action, value string) (State, error) {
 			evs = append(evs, b.regulate()...)
 		}
 	case "set-temperature", "sensor-fail", "sensor-ok":
-		st, ok := b.therm.(*SimThermometer)
 		var t float64
 		var err error
 		if action == "set-temperature" {
@@ -271,18 +265,21 @@ func (b *boiler) do(action, value string) (State, error) {
 		} else if err := noValue("boiler", b.id, action, value); err != nil {
 			return State{}, err
 		}
-		if !ok {
-			return State{}, errNotSimulated("boiler", b.id, action, "its sensor")
+		err = b.h.simulate("boiler", b.id, action, "its sensor", func(s Simulator) error {
+			switch action {
+			case "set-temperature":
+				return s.SetTemperature(b.sensor, t)
+			case "sensor-fail":
+				return s.FailSensor(b.sensor, errors.New("simulated sensor failure"))
+			}
+			return s.FailSensor(b.sensor, nil)
+		})
+		if err != nil {
+			return State{}, err
 		}
-		// Through the sensor: the boiler sees it at its next poll.
-		switch action {
-		case "set-temperature":
-			st.Set(t)
-		case "sensor-fail":
-			st.Fail(errors.New("simulated sensor failure"))
-		case "sensor-ok":
-			st.OK()
-		}
+		// Through the sensor, as on real hardware: the boiler sees it at
+		// its next poll, and its state says when that is.
+		b.simNext = true
 	default:
 		return State{}, errUnknownAction("boiler", b.id, action,
 			"on", "off", "set-setpoint", "set-temperature", "sensor-fail", "sensor-ok")
@@ -313,11 +310,11 @@ func (b *boiler) restore(data []byte) error {
 	if err := decode(data, &v); err != nil {
 		return err
 	}
-	if v.Mode == nil || (*v.Mode != "heat" && *v.Mode != "off") {
+	if v.Mode == nil || (*v.Mode != wire.ModeHeat && *v.Mode != wire.ModeOff) {
 		return errors.New(`boiler record without a mode "heat" or "off"`)
 	}
-	if v.Setpoint == nil || math.IsNaN(*v.Setpoint) || *v.Setpoint < minSetpoint || *v.Setpoint > maxSetpoint {
-		return fmt.Errorf("boiler record without a setpoint within %g..%g °C", minSetpoint, maxSetpoint)
+	if v.Setpoint == nil || math.IsNaN(*v.Setpoint) || *v.Setpoint < wire.MinSetpoint || *v.Setpoint > wire.MaxSetpoint {
+		return fmt.Errorf("boiler record without a setpoint within %g..%g °C", wire.MinSetpoint, wire.MaxSetpoint)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -367,6 +364,14 @@ func (b *boiler) stateLocked() State {
 				s.Attrs["waiting"] = fmt.Sprintf("waiting %d s before %s (min_cycle)", int((held+time.Second-1)/time.Second), verb)
 			}
 		}
+	}
+	if b.simNext {
+		// A simulated temperature or sensor fault reaches the thermostat
+		// through the sensor, at the next poll: said, so that a
+		// set-temperature whose answer still shows the old reading does not
+		// look ignored.
+		next := max(b.lastRead.Add(b.poll).Sub(b.h.clk.Now()), 0)
+		s.Attrs["pending"] = fmt.Sprintf("new reading in %d s (poll)", int((next+time.Second-1)/time.Second))
 	}
 	var alarms []string
 	if b.sensorErr != "" {

@@ -9,20 +9,12 @@ import (
 
 // boilerConfig is one boiler; stale sets stale_after (long when a test takes
 // readings only when it wants to).
-func boilerConfig(stale string) string {
-	return fmt.Sprintf(`site = "s"
-[[boiler]]
-id = "heat"
-relay = "GPIO12"
-sensor = "28-00000a1b2c3d"
-setpoint = 20
-hysteresis = 1
-frost = 5
-min_cycle = "3m"
-max_run = "1h"
-poll = "10s"
-stale_after = %q
-`, stale)
+func boilerConfig(stale time.Duration) Config {
+	return Config{Boilers: []BoilerOpts{with(DefaultBoilerOpts, func(o *BoilerOpts) {
+		o.ID, o.Relay, o.Sensor = "heat", "GPIO12", "28-00000a1b2c3d"
+		o.Setpoint, o.Hysteresis, o.Frost = 20, 1, 5
+		o.MinCycle, o.MaxRun, o.Poll, o.StaleAfter = 3*time.Minute, time.Hour, 10*time.Second, stale
+	})}}
 }
 
 const sensor = "28-00000a1b2c3d"
@@ -64,7 +56,7 @@ func TestBoilerThermostat(t *testing.T) {
 	for _, tt := range tests {
 		name := fmt.Sprintf("mode %s relay %v at %g", tt.mode, tt.startOn, tt.temp)
 		t.Run(name, func(t *testing.T) {
-			r := started(t, boilerConfig("24h"))
+			r := started(t, boilerConfig(24*time.Hour))
 			r.do("heat", tt.mode, "")
 			r.advance(3 * time.Minute)
 			start := 30.0
@@ -96,7 +88,7 @@ func TestBoilerThermostat(t *testing.T) {
 }
 
 func TestBoilerMinimumCycle(t *testing.T) {
-	r := started(t, boilerConfig("24h"))
+	r := started(t, boilerConfig(24*time.Hour))
 	r.therm(sensor).Set(10)
 	// New's safe write counts as a change: no start within min_cycle of it.
 	// The state says so, so that a cold house with the heating off does
@@ -143,7 +135,7 @@ func TestBoilerMinimumCycle(t *testing.T) {
 }
 
 func TestBoilerMaximumRun(t *testing.T) {
-	r := started(t, boilerConfig("60s"))
+	r := started(t, boilerConfig(60*time.Second))
 	r.therm(sensor).Set(10) // a cold house, or a sensor stuck cold
 	r.pollFor(3 * time.Minute)
 	if r.relay() != "on" {
@@ -208,7 +200,7 @@ func TestBoilerSensorFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := started(t, boilerConfig("60s"))
+			r := started(t, boilerConfig(60*time.Second))
 			r.therm(sensor).Set(10)
 			r.pollFor(3 * time.Minute)
 			if r.relay() != "on" {
@@ -245,7 +237,7 @@ func TestBoilerSensorFaults(t *testing.T) {
 }
 
 func TestBoilerNoReadingAtStartRaisesStale(t *testing.T) {
-	r := started(t, boilerConfig("60s"))
+	r := started(t, boilerConfig(60*time.Second))
 	r.advance(60 * time.Second)
 	eq(t, "events", r.j.types("heat"), []string{"alarm_raised(sensor)"})
 	if r.relay() != "off" {
@@ -254,7 +246,7 @@ func TestBoilerNoReadingAtStartRaisesStale(t *testing.T) {
 }
 
 func TestBoilerModeOffStopsAtOnceButFrostGuardStays(t *testing.T) {
-	r := started(t, boilerConfig("24h"))
+	r := started(t, boilerConfig(24*time.Hour))
 	r.therm(sensor).Set(10)
 	r.advance(3 * time.Minute)
 	r.read("heat")
@@ -277,7 +269,7 @@ func TestBoilerModeOffStopsAtOnceButFrostGuardStays(t *testing.T) {
 }
 
 func TestBoilerSetpointAndSimulatedSensor(t *testing.T) {
-	r := started(t, boilerConfig("24h"))
+	r := started(t, boilerConfig(24*time.Hour))
 	r.advance(3 * time.Minute)
 	r.do("heat", "set-temperature", "21")
 	if _, ok := r.get("heat").Attrs["temperature"]; ok {
@@ -326,7 +318,7 @@ func TestBoilerReadsWithoutHoldingItsLock(t *testing.T) {
 	r := &rig{t: t, j: &memJournal{}}
 	r.sim = NewSim(nil)
 	bt := &blockingThermometer{entered: make(chan struct{}), release: make(chan struct{})}
-	h, err := New(parse(t, boilerConfig("24h")), Options{Pin: r.sim.Pin,
+	h, err := New(boilerConfig(24*time.Hour), Options{Pin: r.sim.Pin,
 		Thermometer: func(string) (Thermometer, error) { return bt, nil }})
 	if err != nil {
 		t.Fatal(err)

@@ -168,10 +168,10 @@ func TestChipOutputRequestFailure(t *testing.T) {
 // the same safe level it drives through Pin then Out, and never resolves a
 // relay through Pin: the one-step claim is the only path an output takes.
 func TestNewClaimsOutputsWithTheirSafeLevel(t *testing.T) {
-	ref := newRig(t, mixedLevels)
+	ref := newRig(t, mixedLevels())
 	r := &rig{t: t, clk: clocktest.New(t0), j: &memJournal{}}
 	r.sim = NewSim(r.clk)
-	cfg := parse(t, mixedLevels)
+	cfg := mixedLevels()
 	outputs := map[string]bool{}
 	claimed := map[string]gpio.Level{}
 	for _, l := range cfg.Locks {

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
-
-	"github.com/edgeagent/edgeagent/internal/config"
 )
 
 // cover is a curtain or blind driven by two interlocked relays. Every relay
@@ -39,10 +37,10 @@ type coverSaved struct {
 	Position *float64 `cbor:"position"`
 }
 
-func newCover(b *builder, c config.Cover) *cover {
+func newCover(b *builder, c CoverOpts) *cover {
 	cv := &cover{
-		h: b.h, id: c.ID, name: c.Name, onLvl: levelOf(c.Active, gpio.High),
-		travel: c.Travel.D(), reverseDelay: c.ReverseDelay.D(),
+		h: b.h, id: c.ID, name: c.Name, onLvl: c.Active,
+		travel: c.Travel, reverseDelay: c.ReverseDelay,
 	}
 	cv.up = b.output("cover", c.ID, "up", c.Up, !cv.onLvl)
 	cv.down = b.output("cover", c.ID, "down", c.Down, !cv.onLvl)

@@ -10,19 +10,16 @@ import (
 	"periph.io/x/conn/v3/gpio"
 )
 
-const coverConfig = `site = "s"
-[[cover]]
-id = "blind"
-up = "GPIO20"
-down = "GPIO21"
-travel = "20s"
-reverse_delay = "500ms"
-`
+func coverConfig() Config {
+	return Config{Covers: []CoverOpts{with(DefaultCoverOpts, func(o *CoverOpts) {
+		o.ID, o.Up, o.Down, o.Travel, o.ReverseDelay = "blind", "GPIO20", "GPIO21", 20*time.Second, 500*time.Millisecond
+	})}}
+}
 
 func coverPos(st State) int64 { return st.Attrs["position"].(int64) }
 
 func TestCoverTravelStopsByItself(t *testing.T) {
-	r := started(t, coverConfig)
+	r := started(t, coverConfig())
 	if st := r.do("blind", "open", ""); st.State != "opening" {
 		t.Fatalf("state %q, want opening", st.State)
 	}
@@ -110,7 +107,7 @@ func TestCoverMoves(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, coverConfig)
+			r := newRig(t, coverConfig())
 			r.h.Start(r.j, map[string][]byte{"blind": encode(coverSaved{Position: ptr(parseF(t, tt.from))})})
 			r.advance(time.Second) // past the reverse delay after New
 			r.play(tt.steps)
@@ -177,7 +174,7 @@ func checkInterlock(t *testing.T, r *rig, reverse time.Duration) {
 }
 
 func TestCoverInterlockUnderConcurrentCommands(t *testing.T) {
-	r := started(t, coverConfig)
+	r := started(t, coverConfig())
 	actions := []string{"open", "close", "stop", "open", "close"}
 	var wg sync.WaitGroup
 	for g := range 8 {

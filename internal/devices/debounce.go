@@ -68,6 +68,7 @@ type watch struct {
 	h      *Hub
 	name   string // for logs, e.g. `lock "front" contact`
 	pin    gpio.PinIO
+	pinID  string // the pin's name in Config, for the Simulator
 	pull   gpio.Pull
 	active gpio.Level
 	init   func(active bool) // level at Start: sets state, emits nothing
@@ -81,7 +82,7 @@ func (b *builder) watch(kind, id, key, name string, pull gpio.Pull, active gpio.
 	if p == nil {
 		return nil
 	}
-	w := &watch{h: b.h, name: kind + " " + id + " " + key, pin: p, pull: pull, active: active, init: init}
+	w := &watch{h: b.h, name: kind + " " + id + " " + key, pin: p, pinID: name, pull: pull, active: active, init: init}
 	w.deb = debouncer{h: b.h, hold: hold, fire: fire}
 	b.h.watches = append(b.h.watches, w)
 	return p
@@ -97,8 +98,8 @@ func (w *watch) start() {
 			w.h.log.Error("devices: cannot configure input", "input", w.name, "err", err)
 		}
 	}
-	if sp, ok := w.pin.(*SimPin); ok {
-		sp.settle(!w.active)
+	if w.h.sim != nil {
+		w.h.sim.Settle(w.pinID, !w.active)
 	}
 	a := w.pin.Read() == w.active
 	w.deb.reset(a)

@@ -19,7 +19,8 @@ var (
 	// or the action takes no value and one was given.
 	ErrBadValue = errors.New("bad value")
 	// ErrNotSimulated: a simulated action (press, door-open, set-temperature
-	// ...) on a pin or sensor that is real hardware.
+	// ...) on a Hub without Options.Sim (real hardware), or on a pin or
+	// sensor its Simulator did not make.
 	ErrNotSimulated = errors.New("not simulated")
 	// ErrNotRecorded: the action was carried out, but its record did not
 	// reach the journal (a failing or stuck disk): it is not durable.
@@ -37,6 +38,23 @@ var (
 	// obeying it would stop the heating on a cold night.
 	ErrPowerOnReset = errors.New("85.0 °C is the DS18B20 power-on reset value, not a reading")
 )
+
+// OptError is an option New cannot use: the device kind and id, the option
+// (Field, named as the config file names it: "setpoint", "relock_after") and
+// what is wrong with it. A config loader that knows where the option came
+// from names its own key with Field and Msg.
+type OptError struct {
+	Kind, ID string
+	Field    string
+	Msg      string
+}
+
+func (e *OptError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("devices: %s %s: %s", e.Kind, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("devices: %s %q %s: %s", e.Kind, e.ID, e.Field, e.Msg)
+}
 
 func errUnknownDevice(id string) error {
 	return fmt.Errorf("devices: %q: %w", id, ErrUnknownDevice)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
-	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
 )
 
@@ -21,25 +20,19 @@ func (printJournal) Record(device string, _ []byte, events []devices.Event) erro
 // A hub on simulated hardware and a manual clock: an unlock is a pulse that
 // relocks by itself.
 func Example() {
-	cfg, err := config.Parse("example.toml", []byte(`
-site = "home"
+	// Options start from the package's defaults; a config loader maps its
+	// keys onto them the same way.
+	front := devices.DefaultLockOpts
+	front.ID, front.Relay, front.Fail = "front", "GPIO17", devices.FailSecure
+	front.RelockAfter = 5 * time.Second
+	hall := devices.DefaultSwitchOpts
+	hall.ID, hall.Relay = "hall", "GPIO5"
+	cfg := devices.Config{Locks: []devices.LockOpts{front}, Switches: []devices.SwitchOpts{hall}}
 
-[[lock]]
-id = "front"
-relay = "GPIO17"
-fail = "secure"
-relock_after = "5s"
-
-[[switch]]
-id = "hall"
-relay = "GPIO5"
-`))
-	if err != nil {
-		panic(err)
-	}
 	clk := clocktest.New(time.Date(2025, 1, 6, 7, 0, 0, 0, time.UTC))
-	sim := devices.NewSim(clk)
-	hub, err := devices.New(cfg, devices.Options{Clock: clk, Pin: sim.Pin})
+	opts := devices.NewSim(clk).Options()
+	opts.Clock = clk
+	hub, err := devices.New(cfg, opts)
 	if err != nil {
 		panic(err)
 	}

@@ -2,6 +2,8 @@ package devices
 
 import (
 	"testing"
+
+	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
 // FuzzRestore: saved state comes from a file that power loss or a bad SD
@@ -17,7 +19,7 @@ func FuzzRestore(f *testing.F) {
 	f.Add([]byte{0xa1, 0x68, 's', 'e', 't', 'p', 'o', 'i', 'n'}) // truncated map
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := newRig(t, baseConfig)
+		r := newRig(t, baseConfig())
 		saved := map[string][]byte{}
 		for _, id := range []string{"front", "hall", "immobiliser", "heat", "blind", "bell"} {
 			saved[id] = b
@@ -32,7 +34,7 @@ func FuzzRestore(f *testing.F) {
 			case "boiler":
 				m, _ := s.Attrs["mode"].(string)
 				v, _ := s.Attrs["setpoint"].(float64)
-				if (m != "heat" && m != "off") || !(v >= minSetpoint && v <= maxSetpoint) {
+				if (m != "heat" && m != "off") || !(v >= wire.MinSetpoint && v <= wire.MaxSetpoint) {
 					t.Fatalf("boiler %v", s.Attrs)
 				}
 			case "cover":

@@ -14,68 +14,45 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
-	"github.com/edgeagent/edgeagent/internal/config"
 )
 
+// with returns def changed by f: test configs start from the defaults, as
+// a config loader does.
+func with[T any](def T, f func(*T)) T {
+	f(&def)
+	return def
+}
+
 // baseConfig has one device of each kind, and one input of each type.
-const baseConfig = `
-site = "home"
-
-[[lock]]
-id = "front"
-relay = "GPIO17"
-fail = "secure"
-relock_after = "5s"
-contact = "GPIO22"
-exit_button = "GPIO23"
-left_open_after = "60s"
-debounce = "50ms"
-
-[[switch]]
-id = "hall"
-relay = "GPIO5"
-
-[[switch]]
-id = "immobiliser"
-relay = "GPIO6"
-restore = false
-
-[[boiler]]
-id = "heat"
-relay = "GPIO12"
-sensor = "28-00000a1b2c3d"
-setpoint = 20
-hysteresis = 1
-frost = 5
-min_cycle = "3m"
-max_run = "1h"
-poll = "10s"
-stale_after = "60s"
-
-[[cover]]
-id = "blind"
-up = "GPIO20"
-down = "GPIO21"
-travel = "20s"
-reverse_delay = "500ms"
-
-[[input]]
-id = "bell"
-pin = "GPIO24"
-type = "button"
-
-[[input]]
-id = "window"
-pin = "GPIO25"
-type = "contact"
-
-[[input]]
-id = "pir"
-pin = "GPIO26"
-type = "motion"
-active = "high"
-pull = "down"
-`
+func baseConfig() Config {
+	return Config{
+		Locks: []LockOpts{with(DefaultLockOpts, func(o *LockOpts) {
+			o.ID, o.Relay, o.Fail = "front", "GPIO17", FailSecure
+			o.RelockAfter = 5 * time.Second
+			o.Contact, o.ExitButton = "GPIO22", "GPIO23"
+			o.LeftOpenAfter, o.Debounce = 60*time.Second, 50*time.Millisecond
+		})},
+		Switches: []SwitchOpts{
+			with(DefaultSwitchOpts, func(o *SwitchOpts) { o.ID, o.Relay = "hall", "GPIO5" }),
+			with(DefaultSwitchOpts, func(o *SwitchOpts) { o.ID, o.Relay, o.Restore = "immobiliser", "GPIO6", false }),
+		},
+		Boilers: []BoilerOpts{with(DefaultBoilerOpts, func(o *BoilerOpts) {
+			o.ID, o.Relay, o.Sensor = "heat", "GPIO12", "28-00000a1b2c3d"
+			o.Setpoint, o.Hysteresis, o.Frost = 20, 1, 5
+			o.MinCycle, o.MaxRun, o.Poll, o.StaleAfter = 3*time.Minute, time.Hour, 10*time.Second, 60*time.Second
+		})},
+		Covers: []CoverOpts{with(DefaultCoverOpts, func(o *CoverOpts) {
+			o.ID, o.Up, o.Down, o.Travel, o.ReverseDelay = "blind", "GPIO20", "GPIO21", 20*time.Second, 500*time.Millisecond
+		})},
+		Inputs: []InputOpts{
+			with(DefaultInputOpts, func(o *InputOpts) { o.ID, o.Pin, o.Type = "bell", "GPIO24", Button }),
+			with(DefaultInputOpts, func(o *InputOpts) { o.ID, o.Pin, o.Type = "window", "GPIO25", Contact }),
+			with(DefaultInputOpts, func(o *InputOpts) {
+				o.ID, o.Pin, o.Type, o.Active, o.Pull = "pir", "GPIO26", Motion, gpio.High, gpio.PullDown
+			}),
+		},
+	}
+}
 
 var t0 = time.Date(2025, 1, 6, 7, 0, 0, 0, time.UTC)
 
@@ -160,28 +137,20 @@ type rig struct {
 	j   *memJournal
 }
 
-func parse(t testing.TB, toml string) *config.Config {
-	t.Helper()
-	cfg, err := config.Parse("test.toml", []byte(toml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
-// newRig builds a Hub (not started) on toml. Door contacts start closed.
-func newRig(t testing.TB, toml string) *rig {
+// newRig builds a Hub (not started) on cfg. Door contacts start closed.
+func newRig(t testing.TB, cfg Config) *rig {
 	t.Helper()
 	r := &rig{t: t, clk: clocktest.New(t0), j: &memJournal{}}
 	r.sim = NewSim(r.clk)
-	cfg := parse(t, toml)
 	for _, l := range cfg.Locks {
 		if l.Contact != "" {
 			// Closed door: the inactive level.
-			r.pin(l.Contact).Set(!levelOf(l.ContactActive, gpio.High))
+			r.pin(l.Contact).Set(!l.ContactActive)
 		}
 	}
-	h, err := New(cfg, Options{Clock: r.clk, Pin: r.sim.Pin, Thermometer: r.sim.Thermometer})
+	opts := r.sim.Options()
+	opts.Clock = r.clk
+	h, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,8 +159,8 @@ func newRig(t testing.TB, toml string) *rig {
 }
 
 // started is newRig then Start with nothing saved.
-func started(t testing.TB, toml string) *rig {
-	r := newRig(t, toml)
+func started(t testing.TB, cfg Config) *rig {
+	r := newRig(t, cfg)
 	r.h.Start(r.j, nil)
 	return r
 }
@@ -299,10 +268,6 @@ func (c *countHandler) count(msg string) int {
 	defer c.mu.Unlock()
 	return c.n[msg]
 }
-
-// hwPin is a pin that is not a *SimPin: real hardware as far as the Hub can
-// tell.
-type hwPin struct{ *SimPin }
 
 // hwThermometer is a sensor that is not simulated.
 type hwThermometer struct{ c float64 }

@@ -1,7 +1,14 @@
 // Package devices owns the hub's device model — locks, switches, boilers,
-// covers and inputs — with their safety rules, the periph.io drivers that move
-// real relays and read real sensors, and the simulated hardware that tests and
-// `edgeagent run --sim` use instead.
+// covers and inputs — with their safety rules, their options and defaults
+// (Config, LockOpts ... with DefaultLockOpts ..., and what each accepts),
+// the periph.io drivers that move real relays and read real sensors, and the
+// simulated hardware (Sim) that tests and `edgeagent run --sim` use instead.
+// It knows nothing of the config file: a loader maps its keys onto Config.
+//
+// Device code sees only gpio.PinIO and Thermometer. The simulated actions of
+// Do (press, door-open, set-temperature ...) drive the hardware from outside,
+// through Options.Sim, as a test drives periph's gpiotest pins; on real
+// hardware Sim is nil and those actions fail with ErrNotSimulated.
 //
 // Safety comes first in every path: New drives every output to its safe level
 // before it returns (locks locked, relays de-energised), Shutdown does it again,
@@ -20,7 +27,6 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
-	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/liveness"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
@@ -69,12 +75,32 @@ type Options struct {
 	// Out(safe).
 	Output func(name string, safe gpio.Level) (gpio.PinIO, error)
 	// Thermometer opens a boiler's sensor by its 1-Wire id. Default: a
-	// DS18B20 under the config's OneWireRoot.
+	// DS18B20 under Config.OneWireRoot.
 	Thermometer func(sensorID string) (Thermometer, error)
+	// Sim, when not nil, carries out the simulated actions of Do (Sim
+	// with --sim and in tests). Nil on real hardware: those actions then
+	// fail with ErrNotSimulated.
+	Sim Simulator
 	// Liveness, when not nil, gets one required loop per input watcher and
 	// per boiler sensor poller while Run runs, so that the watchdog stops
 	// when one of them hangs (a pin read, a 1-Wire read).
 	Liveness *liveness.Registry
+}
+
+// Simulator drives simulated inputs and sensors from outside, as a person at
+// a door or a test at a gpiotest pin would; pins and sensors are named as in
+// Config. Each method fails with an error wrapping ErrNotSimulated when the
+// pin or sensor is not simulated hardware.
+type Simulator interface {
+	// SetInput drives the input pin name to l.
+	SetInput(name string, l gpio.Level) error
+	// Settle puts the input pin name at its inactive level unless something
+	// already drove it: a simulated house starts with doors closed.
+	Settle(name string, inactive gpio.Level)
+	// SetTemperature makes the sensor read celsius from its next reading
+	// on; FailSensor makes its readings fail with err (nil: work again).
+	SetTemperature(sensor string, celsius float64) error
+	FailSensor(sensor string, err error) error
 }
 
 // State is a device's state as shown to residents, scripts and the cloud.
@@ -106,6 +132,7 @@ type Hub struct {
 	boilers []*boiler
 	journal journalQueue
 	live    *liveness.Registry
+	sim     Simulator // nil on real hardware
 
 	mu      sync.Mutex // guards started and closed
 	started bool
@@ -130,13 +157,16 @@ const readBound = 10 * time.Second
 // a resident's app does not hang on a dead one.
 const recordWait = 3 * time.Second
 
-// New builds every device of cfg (as returned by config.Parse, with defaults
-// applied), resolves its pins and drives every output to its safe level before
-// returning: locks locked, relays of switches, boilers and covers
-// de-energised. It touches no store. If a pin or sensor cannot be resolved it
-// still drives every pin it could resolve safe, then returns an error naming
-// the device id, key and pin.
-func New(cfg *config.Config, opts Options) (*Hub, error) {
+// New builds every device of cfg, resolves its pins and drives every output
+// to its safe level before returning: locks locked, relays of switches,
+// boilers and covers de-energised. It touches no store. Options New cannot
+// use are an *OptError, returned before any pin is touched. If a pin or
+// sensor cannot be resolved it still drives every pin it could resolve safe,
+// then returns an error naming the device id, key and pin.
+func New(cfg Config, opts Options) (*Hub, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
@@ -145,9 +175,12 @@ func New(cfg *config.Config, opts Options) (*Hub, error) {
 	}
 	if opts.Thermometer == nil {
 		root := cfg.OneWireRoot
+		if root == "" {
+			root = DefaultOneWireRoot
+		}
 		opts.Thermometer = func(id string) (Thermometer, error) { return DS18B20{Root: root, ID: id}, nil }
 	}
-	h := &Hub{clk: opts.Clock, log: opts.Log, byID: map[string]device{}, live: opts.Liveness}
+	h := &Hub{clk: opts.Clock, log: opts.Log, byID: map[string]device{}, live: opts.Liveness, sim: opts.Sim}
 	h.journal.init(h)
 	b := &builder{h: h, opts: opts}
 	for _, c := range cfg.Locks {
@@ -427,15 +460,41 @@ func (b *builder) thermometer(id, sensor string) Thermometer {
 	return t
 }
 
-// levelOf turns a config level into a gpio level, with def for an unset one.
-func levelOf(l config.Level, def gpio.Level) gpio.Level {
-	switch l {
-	case config.High:
-		return gpio.High
-	case config.Low:
-		return gpio.Low
+// simulate carries out a simulated action through the Simulator; what names
+// the pin or sensor for the error on real hardware.
+func (h *Hub) simulate(kind, id, action, what string, f func(Simulator) error) error {
+	if h.sim == nil {
+		return errNotSimulated(kind, id, action, what)
 	}
-	return def
+	if err := f(h.sim); err != nil {
+		return fmt.Errorf("devices: %s %q: %s: %w", kind, id, action, err)
+	}
+	return nil
+}
+
+// pressFor is how long a simulated press holds a button: long enough to
+// pass its debounce.
+func pressFor(debounce time.Duration) time.Duration {
+	if debounce <= 0 {
+		return 100 * time.Millisecond
+	}
+	return 2 * debounce
+}
+
+// press simulates a button held for pressFor(debounce) and released,
+// through the Simulator, so that the normal debounced path produces the
+// events.
+func (h *Hub) press(kind, id, action, what, pin string, active gpio.Level, debounce time.Duration) error {
+	err := h.simulate(kind, id, action, what, func(s Simulator) error { return s.SetInput(pin, active) })
+	if err != nil {
+		return err
+	}
+	h.clk.AfterFunc(pressFor(debounce), func() {
+		if err := h.sim.SetInput(pin, !active); err != nil {
+			h.log.Error("devices: simulated release failed", "pin", pin, "err", err)
+		}
+	})
+	return nil
 }
 
 // newEvent builds an event; kv are key, value pairs for Data.

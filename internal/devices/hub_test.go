@@ -17,52 +17,35 @@ import (
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
 )
 
-const mixedLevels = `site = "s"
-[[lock]]
-id = "a"
-relay = "GPIO2"
-fail = "secure"
-contact = "GPIO9"
-[[lock]]
-id = "b"
-relay = "GPIO3"
-fail = "safe"
-[[lock]]
-id = "c"
-relay = "GPIO4"
-fail = "secure"
-active = "low"
-[[switch]]
-id = "s1"
-relay = "GPIO5"
-[[switch]]
-id = "s2"
-relay = "GPIO6"
-active = "low"
-[[boiler]]
-id = "b1"
-relay = "GPIO12"
-active = "low"
-sensor = "28-00000a1b2c3d"
-[[cover]]
-id = "c1"
-up = "GPIO20"
-down = "GPIO21"
-travel = "10s"
-[[cover]]
-id = "c2"
-up = "GPIO7"
-down = "GPIO8"
-active = "low"
-travel = "10s"
-[[input]]
-id = "i1"
-pin = "GPIO24"
-type = "button"
-`
+// mixedLevels has locks, switches, a boiler and covers with every
+// combination of fail mode and active level.
+func mixedLevels() Config {
+	lock := func(id, relay, fail string, active gpio.Level) LockOpts {
+		return with(DefaultLockOpts, func(o *LockOpts) { o.ID, o.Relay, o.Fail, o.Active = id, relay, fail, active })
+	}
+	a := lock("a", "GPIO2", FailSecure, gpio.High)
+	a.Contact = "GPIO9"
+	return Config{
+		Locks: []LockOpts{a, lock("b", "GPIO3", FailSafe, gpio.High), lock("c", "GPIO4", FailSecure, gpio.Low)},
+		Switches: []SwitchOpts{
+			with(DefaultSwitchOpts, func(o *SwitchOpts) { o.ID, o.Relay = "s1", "GPIO5" }),
+			with(DefaultSwitchOpts, func(o *SwitchOpts) { o.ID, o.Relay, o.Active = "s2", "GPIO6", gpio.Low }),
+		},
+		Boilers: []BoilerOpts{with(DefaultBoilerOpts, func(o *BoilerOpts) {
+			o.ID, o.Relay, o.Active, o.Sensor = "b1", "GPIO12", gpio.Low, "28-00000a1b2c3d"
+		})},
+		Covers: []CoverOpts{
+			with(DefaultCoverOpts, func(o *CoverOpts) { o.ID, o.Up, o.Down, o.Travel = "c1", "GPIO20", "GPIO21", 10*time.Second }),
+			with(DefaultCoverOpts, func(o *CoverOpts) {
+				o.ID, o.Up, o.Down, o.Active, o.Travel = "c2", "GPIO7", "GPIO8", gpio.Low, 10*time.Second
+			}),
+		},
+		Inputs: []InputOpts{with(DefaultInputOpts, func(o *InputOpts) { o.ID, o.Pin, o.Type = "i1", "GPIO24", Button })},
+	}
+}
 
 func TestNewDrivesEveryOutputSafeBeforeStart(t *testing.T) {
-	r := newRig(t, mixedLevels)
+	r := newRig(t, mixedLevels())
 	want := map[string]gpio.Level{
 		"GPIO2":  gpio.Low,                     // fail secure, active high: locked = de-energised
 		"GPIO3":  gpio.High,                    // fail safe: locked = energised
@@ -103,7 +86,7 @@ func TestNewPinErrorNamesItAndStillDrivesTheOthersSafe(t *testing.T) {
 		}
 		return sim.Pin(name)
 	}
-	_, err := New(parse(t, mixedLevels), Options{Pin: pins, Thermometer: sim.Thermometer})
+	_, err := New(mixedLevels(), Options{Pin: pins, Thermometer: sim.Thermometer})
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -124,7 +107,7 @@ func TestNewPinErrorNamesItAndStillDrivesTheOthersSafe(t *testing.T) {
 }
 
 func TestNewWithoutPinResolver(t *testing.T) {
-	_, err := New(parse(t, coverConfig), Options{})
+	_, err := New(coverConfig(), Options{})
 	if err == nil || !strings.Contains(err.Error(), `cover "blind" up`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -136,15 +119,18 @@ func hwRig(t *testing.T) *rig {
 	r := &rig{t: t, clk: clocktest.New(t0), j: &memJournal{}}
 	r.sim = NewSim(r.clk)
 	r.pin("GPIO22").Set(gpio.Low)
+	// The exit button and the window contact are real hardware: pins the
+	// Sim given as Options.Sim never made.
+	real := NewSim(r.clk)
 	pins := func(name string) (gpio.PinIO, error) {
-		p, err := r.sim.Pin(name)
 		if name == "GPIO23" || name == "GPIO25" {
-			return hwPin{p.(*SimPin)}, err
+			return real.Pin(name)
 		}
-		return p, err
+		return r.sim.Pin(name)
 	}
-	cfg := parse(t, baseConfig+"\n[[lock]]\nid = \"side\"\nrelay = \"GPIO16\"\nfail = \"secure\"\n")
-	h, err := New(cfg, Options{Clock: r.clk, Pin: pins,
+	cfg := baseConfig()
+	cfg.Locks = append(cfg.Locks, with(DefaultLockOpts, func(o *LockOpts) { o.ID, o.Relay, o.Fail = "side", "GPIO16", FailSecure }))
+	h, err := New(cfg, Options{Clock: r.clk, Pin: pins, Sim: r.sim,
 		Thermometer: func(string) (Thermometer, error) { return hwThermometer{19}, nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +225,7 @@ func TestRestore(t *testing.T) {
 	r := &rig{t: t, clk: clocktest.New(t0), j: &memJournal{}}
 	r.sim = NewSim(r.clk)
 	r.pin("GPIO22").Set(gpio.Low)
-	h, err := New(parse(t, baseConfig), Options{Clock: r.clk, Pin: r.sim.Pin, Thermometer: r.sim.Thermometer, Log: slog.New(logs)})
+	h, err := New(baseConfig(), Options{Clock: r.clk, Pin: r.sim.Pin, Thermometer: r.sim.Thermometer, Log: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +273,7 @@ func TestRestoreIgnoresBadRecords(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			logs := &countHandler{}
 			sim := NewSim(clocktest.New(t0))
-			h, err := New(parse(t, baseConfig), Options{Clock: clocktest.New(t0), Pin: sim.Pin, Thermometer: sim.Thermometer, Log: slog.New(logs)})
+			h, err := New(baseConfig(), Options{Clock: clocktest.New(t0), Pin: sim.Pin, Thermometer: sim.Thermometer, Log: slog.New(logs)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +302,7 @@ func TestRestoreIgnoresBadRecords(t *testing.T) {
 }
 
 func TestRecordedStateRoundTrips(t *testing.T) {
-	r := started(t, baseConfig)
+	r := started(t, baseConfig())
 	r.advance(time.Second)
 	r.do("hall", "on", "")
 	r.do("heat", "off", "")
@@ -324,7 +310,7 @@ func TestRecordedStateRoundTrips(t *testing.T) {
 	r.do("blind", "set-position", "40")
 	r.advance(time.Minute)
 
-	r2 := newRig(t, baseConfig)
+	r2 := newRig(t, baseConfig())
 	r2.h.Start(r2.j, r.j.saved())
 	for _, id := range []string{"hall", "heat", "blind"} {
 		a, b := r.get(id), r2.get(id)
@@ -340,7 +326,7 @@ func TestRecordedStateRoundTrips(t *testing.T) {
 }
 
 func TestJournalGetsStateAfterThePinWrite(t *testing.T) {
-	r := newRig(t, baseConfig)
+	r := newRig(t, baseConfig())
 	var seen []string
 	j := journalFunc(func(dev string, state []byte, evs []Event) error {
 		if dev == "hall" {
@@ -363,15 +349,10 @@ func TestJournalFailureKeepsControlWorking(t *testing.T) {
 	r := &rig{t: t, clk: clocktest.New(t0), j: &memJournal{}}
 	r.sim = NewSim(r.clk)
 	r.pin("GPIO22").Set(gpio.Low)
-	cfg := parse(t, `site = "s"
-[[lock]]
-id = "front"
-relay = "GPIO17"
-fail = "secure"
-[[switch]]
-id = "hall"
-relay = "GPIO5"
-`)
+	cfg := Config{
+		Locks:    []LockOpts{with(DefaultLockOpts, func(o *LockOpts) { o.ID, o.Relay, o.Fail = "front", "GPIO17", FailSecure })},
+		Switches: []SwitchOpts{with(DefaultSwitchOpts, func(o *SwitchOpts) { o.ID, o.Relay = "hall", "GPIO5" })},
+	}
 	h, err := New(cfg, Options{Clock: r.clk, Pin: r.sim.Pin, Log: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -420,7 +401,7 @@ relay = "GPIO5"
 }
 
 func TestStuckJournalDoesNotHoldUpControl(t *testing.T) {
-	r := newRig(t, baseConfig)
+	r := newRig(t, baseConfig())
 	release := make(chan struct{})
 	inRecord := make(chan struct{}, 1)
 	var got []string
@@ -476,7 +457,7 @@ func TestDoReportsAStuckJournal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits the 3 s record bound")
 	}
-	r := newRig(t, baseConfig)
+	r := newRig(t, baseConfig())
 	release := make(chan struct{})
 	defer close(release)
 	r.h.Start(journalFunc(func(string, []byte, []Event) error { <-release; return nil }), nil)
@@ -499,7 +480,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 func TestShutdown(t *testing.T) {
-	r := started(t, baseConfig)
+	r := started(t, baseConfig())
 	r.therm(sensor).Set(10)
 	r.advance(3 * time.Minute)
 	r.read("heat")
@@ -540,7 +521,7 @@ func TestShutdown(t *testing.T) {
 }
 
 func BenchmarkDo(b *testing.B) {
-	r := newRig(b, baseConfig)
+	r := newRig(b, baseConfig())
 	r.h.Start(journalFunc(func(string, []byte, []Event) error { return nil }), nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -556,7 +537,7 @@ func BenchmarkDo(b *testing.B) {
 // past maxHeld only records without audit events are shed, and every audit
 // event reaches the journal once the disk is back.
 func TestStuckJournalRefusesActionsAndKeepsAudit(t *testing.T) {
-	r := newRig(t, baseConfig)
+	r := newRig(t, baseConfig())
 	release := make(chan struct{})
 	inRecord := make(chan struct{}, 1)
 	var mu sync.Mutex

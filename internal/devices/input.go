@@ -6,7 +6,6 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
-	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -17,6 +16,7 @@ type input struct {
 	id, name  string
 	typ       string // button, contact, motion
 	pin       gpio.PinIO
+	pinName   string
 	activeLvl gpio.Level
 	debounce  time.Duration
 
@@ -36,13 +36,9 @@ var inputWords = map[string]struct {
 	"motion":  {"clear", "motion", ClassTelemetry, "motion_cleared", "motion"},
 }
 
-func newInput(b *builder, c config.Input) *input {
-	in := &input{h: b.h, id: c.ID, name: c.Name, typ: c.Type, activeLvl: levelOf(c.Active, gpio.Low), debounce: c.Debounce.D()}
-	pull := map[string]gpio.Pull{"up": gpio.PullUp, "down": gpio.PullDown, "none": gpio.Float}[c.Pull]
-	if c.Pull == "" {
-		pull = gpio.PullUp
-	}
-	in.pin = b.watch("input", c.ID, "pin", c.Pin, pull, in.activeLvl, in.debounce, in.atStart, in.changed)
+func newInput(b *builder, c InputOpts) *input {
+	in := &input{h: b.h, id: c.ID, name: c.Name, typ: c.Type, pinName: c.Pin, activeLvl: c.Active, debounce: c.Debounce}
+	in.pin = b.watch("input", c.ID, "pin", c.Pin, c.Pull, in.activeLvl, in.debounce, in.atStart, in.changed)
 	return in
 }
 
@@ -88,17 +84,20 @@ func (in *input) do(action, value string) (State, error) {
 	if err := noValue("input", in.id, action, value); err != nil {
 		return State{}, err
 	}
-	p, ok := in.pin.(*SimPin)
-	if !ok {
-		return State{}, errNotSimulated("input", in.id, action, "pin "+in.pin.Name())
-	}
+	what := "pin " + in.pinName
+	var err error
 	switch action {
 	case "press":
-		press(in.h, p, in.activeLvl, in.debounce)
-	case "open", "motion":
-		p.Set(in.activeLvl)
-	case "close", "clear":
-		p.Set(!in.activeLvl)
+		err = in.h.press("input", in.id, action, what, in.pinName, in.activeLvl, in.debounce)
+	case "open", "motion", "close", "clear":
+		lvl := in.activeLvl
+		if action == "close" || action == "clear" {
+			lvl = !lvl
+		}
+		err = in.h.simulate("input", in.id, action, what, func(s Simulator) error { return s.SetInput(in.pinName, lvl) })
+	}
+	if err != nil {
+		return State{}, err
 	}
 	return in.stateLocked(), nil
 }

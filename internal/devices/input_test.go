@@ -44,7 +44,7 @@ func TestInputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := started(t, baseConfig)
+			r := started(t, baseConfig())
 			r.play(tt.steps)
 			eq(t, "events", r.j.types(tt.id), tt.want)
 			if st := r.get(tt.id); st.State != tt.state {
@@ -60,7 +60,7 @@ func TestInputs(t *testing.T) {
 }
 
 func TestDebounceBoundary(t *testing.T) {
-	r := started(t, baseConfig)
+	r := started(t, baseConfig())
 	r.set("GPIO24", false)
 	r.advance(50*time.Millisecond - time.Nanosecond)
 	r.set("GPIO24", true) // released 1 ns short of the debounce
@@ -76,7 +76,7 @@ func TestDebounceBoundary(t *testing.T) {
 }
 
 func TestSimulatedInputGoesThroughDebounce(t *testing.T) {
-	r := started(t, baseConfig)
+	r := started(t, baseConfig())
 	r.do("window", "open", "")
 	r.sample()
 	if st := r.get("window"); st.State != "closed" {

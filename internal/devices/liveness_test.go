@@ -83,17 +83,12 @@ func TestWatchdogStopsWhenALoopStalls(t *testing.T) {
 	sim := NewSim(clk)
 	reg := liveness.New(clk)
 	pinGate, thermGate := newGate(), newGate()
-	cfg := parse(t, `site = "s"
-[[boiler]]
-id = "heat"
-relay = "GPIO12"
-sensor = "28-00000a1b2c3d"
-poll = "1s"
-[[input]]
-id = "bell"
-pin = "GPIO24"
-type = "button"
-`)
+	cfg := Config{
+		Boilers: []BoilerOpts{with(DefaultBoilerOpts, func(o *BoilerOpts) {
+			o.ID, o.Relay, o.Sensor, o.Poll = "heat", "GPIO12", "28-00000a1b2c3d", time.Second
+		})},
+		Inputs: []InputOpts{with(DefaultInputOpts, func(o *InputOpts) { o.ID, o.Pin, o.Type = "bell", "GPIO24", Button })},
+	}
 	h, err := New(cfg, Options{
 		Clock: clk,
 		Pin: func(name string) (gpio.PinIO, error) {

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
-
-	"github.com/edgeagent/edgeagent/internal/config"
 )
 
 // lock is a door or vehicle lock: one relay, an optional door contact and an
@@ -22,8 +20,10 @@ type lock struct {
 	leftOpen   time.Duration
 	debounce   time.Duration
 	contact    gpio.PinIO // nil without a door contact
+	contactPin string
 	contactLvl gpio.Level // level meaning "door open"
 	exit       gpio.PinIO // nil without an exit button
+	exitPin    string
 	exitLvl    gpio.Level // level meaning "pressed"
 
 	mu          sync.Mutex
@@ -44,38 +44,23 @@ type lockSaved struct {
 	Locked bool `cbor:"locked"`
 }
 
-func newLock(b *builder, c config.Lock) *lock {
-	active := levelOf(c.Active, gpio.High)
+func newLock(b *builder, c LockOpts) *lock {
 	l := &lock{
 		h: b.h, id: c.ID, name: c.Name, fail: c.Fail,
-		relock: c.RelockAfter.D(), leftOpen: c.LeftOpenAfter.D(), debounce: c.Debounce.D(),
-		contactLvl: levelOf(c.ContactActive, gpio.High),
-		exitLvl:    levelOf(c.ExitButtonActive, gpio.Low),
-		locked:     true,
-		lockedAt:   b.h.clk.Now(),
+		relock: c.RelockAfter, leftOpen: c.LeftOpenAfter, debounce: c.Debounce,
+		contactPin: c.Contact, contactLvl: c.ContactActive,
+		exitPin: c.ExitButton, exitLvl: c.ExitButtonActive,
+		locked:   true,
+		lockedAt: b.h.clk.Now(),
 	}
-	// fail = secure (strikes, motor locks): released only while energised,
-	// so locked is de-energised and a power cut keeps the door locked.
-	// fail = safe (maglocks on escape routes): holds only while energised.
-	l.lockedLvl = !active
-	if c.Fail == "safe" {
-		l.lockedLvl = active
-	}
+	l.lockedLvl = c.LockedLevel()
 	l.relay = b.output("lock", c.ID, "relay", c.Relay, l.lockedLvl)
 	if c.Contact != "" {
-		// Pull-up: with the usual wiring (a reed switch to ground that opens
-		// with the door, contact_active = high) a cut wire reads "open" and
-		// raises alarms instead of hiding a forced door.
-		l.contact = b.watch("lock", c.ID, "contact", c.Contact, gpio.PullUp, l.contactLvl, l.debounce,
+		l.contact = b.watch("lock", c.ID, "contact", c.Contact, c.ContactPull(), l.contactLvl, l.debounce,
 			l.doorAtStart, l.doorChanged)
 	}
 	if c.ExitButton != "" {
-		// Pull towards the idle level, so a floating button reads released.
-		pull := gpio.PullUp
-		if l.exitLvl == gpio.High {
-			pull = gpio.PullDown
-		}
-		l.exit = b.watch("lock", c.ID, "exit_button", c.ExitButton, pull, l.exitLvl, l.debounce,
+		l.exit = b.watch("lock", c.ID, "exit_button", c.ExitButton, c.ExitButtonPull(), l.exitLvl, l.debounce,
 			func(bool) {}, l.exitChanged)
 	}
 	return l
@@ -102,19 +87,26 @@ func (l *lock) do(action, value string) (State, error) {
 			}
 		}
 	case "press":
-		if err := l.simulate(action, value, l.exit, "exit button"); err != nil {
+		if err := l.simulated(action, value, l.exit); err != nil {
 			return State{}, err
 		}
-		press(l.h, l.exit.(*SimPin), l.exitLvl, l.debounce)
+		if err := l.h.press("lock", l.id, action, "exit button "+l.exitPin, l.exitPin, l.exitLvl, l.debounce); err != nil {
+			return State{}, err
+		}
 	case "door-open", "door-close":
-		if err := l.simulate(action, value, l.contact, "door contact"); err != nil {
+		if err := l.simulated(action, value, l.contact); err != nil {
 			return State{}, err
 		}
 		lvl := l.contactLvl
 		if action == "door-close" {
 			lvl = !lvl
 		}
-		l.contact.(*SimPin).Set(lvl)
+		err := l.h.simulate("lock", l.id, action, "door contact "+l.contactPin, func(s Simulator) error {
+			return s.SetInput(l.contactPin, lvl)
+		})
+		if err != nil {
+			return State{}, err
+		}
 	default:
 		return State{}, errUnknownAction("lock", l.id, action, l.actions()...)
 	}
@@ -122,18 +114,13 @@ func (l *lock) do(action, value string) (State, error) {
 	return l.stateLocked(), nil
 }
 
-// simulate checks that a simulated action can act on pin.
-func (l *lock) simulate(action, value string, pin gpio.PinIO, what string) error {
+// simulated checks that the lock has the input a simulated action acts on,
+// and that no value was given.
+func (l *lock) simulated(action, value string, pin gpio.PinIO) error {
 	if pin == nil {
 		return errUnknownAction("lock", l.id, action, l.actions()...)
 	}
-	if err := noValue("lock", l.id, action, value); err != nil {
-		return err
-	}
-	if _, ok := pin.(*SimPin); !ok {
-		return errNotSimulated("lock", l.id, action, what+" "+pin.Name())
-	}
-	return nil
+	return noValue("lock", l.id, action, value)
 }
 
 // actions lists what Do accepts for this lock: the simulated ones only

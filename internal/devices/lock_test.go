@@ -1,7 +1,6 @@
 package devices
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +136,7 @@ func TestLockRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := started(t, baseConfig)
+			r := started(t, baseConfig())
 			r.play(tt.steps)
 			n := len(r.j.events("front"))
 			eq(t, "events", r.j.types("front"), tt.want)
@@ -167,7 +166,7 @@ func TestLockRules(t *testing.T) {
 }
 
 func TestLockRelocksExactlyAtRelockAfter(t *testing.T) {
-	r := started(t, baseConfig)
+	r := started(t, baseConfig())
 	r.advance(time.Second)
 	start := r.clk.Now()
 	if st := r.do("front", "unlock", ""); st.State != "unlocked" {
@@ -188,7 +187,7 @@ func TestLockRelocksExactlyAtRelockAfter(t *testing.T) {
 }
 
 func TestLockUnlockAgainRestartsThePulse(t *testing.T) {
-	r := started(t, baseConfig)
+	r := started(t, baseConfig())
 	r.do("front", "unlock", "")
 	r.advance(4 * time.Second)
 	r.do("front", "unlock", "")
@@ -215,13 +214,10 @@ func TestLockFailModeLevels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fail+"/"+tt.active, func(t *testing.T) {
-			r := newRig(t, fmt.Sprintf(`site = "s"
-[[lock]]
-id = "door"
-relay = "GPIO17"
-fail = %q
-active = %q
-`, tt.fail, tt.active))
+			active := map[string]gpio.Level{"high": gpio.High, "low": gpio.Low}[tt.active]
+			r := newRig(t, Config{Locks: []LockOpts{with(DefaultLockOpts, func(o *LockOpts) {
+				o.ID, o.Relay, o.Fail, o.Active = "door", "GPIO17", tt.fail, active
+			})}})
 			p := r.pin("GPIO17")
 			if !p.IsOutput() || p.Read() != tt.locked {
 				t.Fatalf("after New: output %v level %v, want output %v", p.IsOutput(), p.Read(), tt.locked)
@@ -243,7 +239,7 @@ active = %q
 }
 
 func TestLockDoorOpenAtStartRaisesLeftOpenButNotForced(t *testing.T) {
-	r := newRig(t, baseConfig)
+	r := newRig(t, baseConfig())
 	r.pin("GPIO22").Set(gpio.High) // open
 	r.h.Start(r.j, nil)
 	if st := r.get("front"); st.Attrs["door"] != "open" {

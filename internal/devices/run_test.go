@@ -13,25 +13,17 @@ import (
 // cancel, with outputs safe.
 func TestRunRealClock(t *testing.T) {
 	sim := NewSim(nil)
-	cfg := parse(t, `site = "s"
-[[lock]]
-id = "front"
-relay = "GPIO17"
-fail = "secure"
-[[boiler]]
-id = "heat"
-relay = "GPIO12"
-sensor = "28-00000a1b2c3d"
-poll = "20ms"
-stale_after = "1s"
-min_cycle = "1ms"
-[[input]]
-id = "bell"
-pin = "GPIO24"
-type = "button"
-debounce = "10ms"
-`)
-	h, err := New(cfg, Options{Pin: sim.Pin, Thermometer: sim.Thermometer})
+	cfg := Config{
+		Locks: []LockOpts{with(DefaultLockOpts, func(o *LockOpts) { o.ID, o.Relay, o.Fail = "front", "GPIO17", FailSecure })},
+		Boilers: []BoilerOpts{with(DefaultBoilerOpts, func(o *BoilerOpts) {
+			o.ID, o.Relay, o.Sensor = "heat", "GPIO12", "28-00000a1b2c3d"
+			o.Poll, o.StaleAfter, o.MinCycle = 20*time.Millisecond, time.Second, time.Millisecond
+		})},
+		Inputs: []InputOpts{with(DefaultInputOpts, func(o *InputOpts) {
+			o.ID, o.Pin, o.Type, o.Debounce = "bell", "GPIO24", Button, 10*time.Millisecond
+		})},
+	}
+	h, err := New(cfg, sim.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +74,7 @@ debounce = "10ms"
 }
 
 func TestRunBeforeStart(t *testing.T) {
-	r := newRig(t, coverConfig)
+	r := newRig(t, coverConfig())
 	if err := r.h.Run(context.Background()); err == nil {
 		t.Fatal("Run before Start returned nil")
 	}

@@ -15,7 +15,10 @@ import (
 
 // Sim is simulated hardware for tests and `edgeagent run --sim`: pins and
 // thermometers made on first use and the same object on every later use, so
-// that a test and the Hub share them.
+// that a test and the Hub share them. Give a Hub its Pin and Thermometer as
+// resolvers and the Sim itself as Options.Sim (Options does all three): the
+// Hub's simulated actions then drive these pins and sensors from outside,
+// as a test does with SimPin.Set, and never see more than a gpio.PinIO.
 type Sim struct {
 	clk clock.Clock
 
@@ -63,6 +66,69 @@ func (s *Sim) Thermometer(id string) (Thermometer, error) {
 		s.therms[id] = t
 	}
 	return t, nil
+}
+
+// Options returns the resolvers and the simulator of s, for New.
+func (s *Sim) Options() Options {
+	return Options{Pin: s.Pin, Thermometer: s.Thermometer, Sim: s}
+}
+
+// SetInput implements Simulator: it drives the pin called name, made by
+// Pin, as SimPin.Set does.
+func (s *Sim) SetInput(name string, l gpio.Level) error {
+	p, err := s.pin(name)
+	if err != nil {
+		return err
+	}
+	p.Set(l)
+	return nil
+}
+
+// Settle implements Simulator.
+func (s *Sim) Settle(name string, inactive gpio.Level) {
+	if p, err := s.pin(name); err == nil {
+		p.settle(inactive)
+	}
+}
+
+// SetTemperature implements Simulator, as SimThermometer.Set does.
+func (s *Sim) SetTemperature(sensor string, celsius float64) error {
+	t, err := s.thermometer(sensor)
+	if err != nil {
+		return err
+	}
+	t.Set(celsius)
+	return nil
+}
+
+// FailSensor implements Simulator, as SimThermometer.Fail does.
+func (s *Sim) FailSensor(sensor string, err error) error {
+	t, terr := s.thermometer(sensor)
+	if terr != nil {
+		return terr
+	}
+	t.Fail(err)
+	return nil
+}
+
+// pin returns a pin made by Pin: the Simulator drives only what the Hub
+// got from this Sim, never makes a pin of its own.
+func (s *Sim) pin(name string) (*SimPin, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.pins[name]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("%w: pin %q is not a simulated pin", ErrNotSimulated, name)
+}
+
+func (s *Sim) thermometer(id string) (*SimThermometer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.therms[id]; ok {
+		return t, nil
+	}
+	return nil, fmt.Errorf("%w: sensor %q is not a simulated sensor", ErrNotSimulated, id)
 }
 
 func (s *Sim) next() uint64 {
@@ -323,18 +389,8 @@ func (t *SimThermometer) Fail(err error) {
 // OK ends a Fail.
 func (t *SimThermometer) OK() { t.Fail(nil) }
 
-// press simulates a button held for twice the debounce time and released,
-// through the pin, so that the normal debounced path produces the events.
-func press(h *Hub, p *SimPin, active gpio.Level, debounce time.Duration) {
-	hold := 2 * debounce
-	if hold <= 0 {
-		hold = 100 * time.Millisecond
-	}
-	p.Set(active)
-	h.clk.AfterFunc(hold, func() { p.Set(!active) })
-}
-
 var (
+	_ Simulator   = (*Sim)(nil)
 	_ gpio.PinIO  = (*SimPin)(nil)
 	_ pin.PinFunc = (*SimPin)(nil)
 	_ Thermometer = (*SimThermometer)(nil)

@@ -5,8 +5,6 @@ import (
 	"sync"
 
 	"periph.io/x/conn/v3/gpio"
-
-	"github.com/edgeagent/edgeagent/internal/config"
 )
 
 // relaySwitch is a relay for a light, a socket or a vehicle immobiliser.
@@ -26,9 +24,8 @@ type switchSaved struct {
 	On *bool `cbor:"on"`
 }
 
-func newSwitch(b *builder, c config.Switch) *relaySwitch {
-	s := &relaySwitch{h: b.h, id: c.ID, name: c.Name, onLvl: levelOf(c.Active, gpio.High)}
-	s.restores = c.Restore == nil || *c.Restore
+func newSwitch(b *builder, c SwitchOpts) *relaySwitch {
+	s := &relaySwitch{h: b.h, id: c.ID, name: c.Name, onLvl: c.Active, restores: c.Restore}
 	s.relay = b.output("switch", c.ID, "relay", c.Relay, !s.onLvl)
 	return s
 }
@@ -83,7 +80,7 @@ func (s *relaySwitch) level(on bool) gpio.Level {
 	return !s.onLvl
 }
 
-// restore brings the switch back on only when its config allows it: an
+// restore brings the switch back on only when its options allow it: an
 // immobiliser has Restore = false so that a reboot leaves it off.
 func (s *relaySwitch) restore(b []byte) error {
 	var v switchSaved

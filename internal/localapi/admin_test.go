@@ -53,7 +53,7 @@ func serve(t *testing.T, pin func(string) (gpio.PinIO, error)) (*AdminClient, *s
 	if pin == nil {
 		pin = sim.Pin
 	}
-	hub, err := devices.New(cfg, devices.Options{Pin: pin, Thermometer: sim.Thermometer})
+	hub, err := devices.New(cfg.Devices(), devices.Options{Pin: pin, Thermometer: sim.Thermometer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,10 @@
 // set the input pulls, enable the hardware watchdog and the 1-Wire bus, and
 // optionally an I2C real-time clock.
 //
-// The safe levels are the ones the devices package drives at start (relays
-// de-energised, locks locked), computed here from the same config keys, so
-// that the firmware, the kernel's idle state and the agent agree.
+// The safe levels and pulls are the ones the devices package applies at
+// start (relays de-energised, locks locked), read from the same options
+// (config.Devices), so that the firmware, the kernel's idle state and the
+// agent agree.
 package rpi
 
 import (
@@ -16,7 +17,10 @@ import (
 	"slices"
 	"strconv"
 
+	"periph.io/x/conn/v3/gpio"
+
 	"github.com/edgeagent/edgeagent/internal/config"
+	"github.com/edgeagent/edgeagent/internal/devices"
 )
 
 // Errors returned by BootConfig, wrapped with the device, key and value.
@@ -83,7 +87,8 @@ type gen struct {
 
 // output holds pin at its safe level from power-on: op = output, dl/dh =
 // driving low/high. meaning says what the level does.
-func (g *gen) output(kind, id, key, pin string, high bool, meaning string) {
+func (g *gen) output(kind, id, key, pin string, safe gpio.Level, meaning string) {
+	high := safe == gpio.High
 	n, ok := g.pin(kind, id, key, pin)
 	if !ok {
 		return
@@ -99,17 +104,20 @@ func (g *gen) output(kind, id, key, pin string, high bool, meaning string) {
 }
 
 // input sets pin as an input with pull "up", "down" or "none".
-func (g *gen) input(kind, id, key, pin, pull string) {
+func (g *gen) input(kind, id, key, pin string, pull gpio.Pull) {
 	n, ok := g.pin(kind, id, key, pin)
 	if !ok {
 		return
 	}
-	p := map[string]string{"up": "pu", "down": "pd", "none": "pn"}[pull]
-	if p == "" {
-		p = "pu" // the config's default pull
+	word, p := "none", "pn"
+	switch pull {
+	case gpio.PullUp:
+		word, p = "up", "pu"
+	case gpio.PullDown:
+		word, p = "down", "pd"
 	}
 	g.lines = append(g.lines, line{
-		comment:   fmt.Sprintf("%s %s %s: input, pull %s", kind, id, key, orDefault(pull, "up")),
+		comment:   fmt.Sprintf("%s %s %s: input, pull %s", kind, id, key, word),
 		directive: fmt.Sprintf("gpio=%d=ip,%s", n, p),
 	})
 }
@@ -136,7 +144,7 @@ func (g *gen) claim(n int, what string) {
 }
 
 // BootConfig returns the config.txt lines for cfg (as returned by
-// config.Load, with defaults applied): for each output pin a gpio= line
+// config.Load): for each output pin a gpio= line
 // driving it at its safe level from power-on, for each input pin its pull,
 // the 1-Wire overlay when there is a boiler, the hardware watchdog, and the
 // RTC overlay when opts asks for one. Every directive is preceded by a
@@ -144,40 +152,30 @@ func (g *gen) claim(n int, what string) {
 // comments, and a trailing "# ..." would become part of the value.
 func BootConfig(cfg *config.Config, opts Options) ([]string, error) {
 	g := &gen{used: map[int]string{}}
-	for _, d := range cfg.Locks {
-		active := isHigh(d.Active, config.High)
-		// fail = secure: de-energised = locked; fail = safe (maglocks):
-		// energised = locked. Either way the safe level is "locked".
-		if d.Fail == "safe" {
-			g.output("lock", d.ID, "relay", d.Relay, active, "locked (fail safe: relay energised)")
+	devs := cfg.Devices()
+	for _, d := range devs.Locks {
+		// Either way the safe level is "locked".
+		if d.Fail == devices.FailSafe {
+			g.output("lock", d.ID, "relay", d.Relay, d.LockedLevel(), "locked (fail safe: relay energised)")
 		} else {
-			g.output("lock", d.ID, "relay", d.Relay, !active, "locked (fail secure: relay de-energised)")
+			g.output("lock", d.ID, "relay", d.Relay, d.LockedLevel(), "locked (fail secure: relay de-energised)")
 		}
 	}
-	for _, d := range cfg.Switches {
-		off := !isHigh(d.Active, config.High)
-		g.output("switch", d.ID, "relay", d.Relay, off, "off")
+	for _, d := range devs.Switches {
+		g.output("switch", d.ID, "relay", d.Relay, !d.Active, "off")
 	}
-	for _, d := range cfg.Boilers {
-		off := !isHigh(d.Active, config.High)
-		g.output("boiler", d.ID, "relay", d.Relay, off, "off")
+	for _, d := range devs.Boilers {
+		g.output("boiler", d.ID, "relay", d.Relay, !d.Active, "off")
 	}
-	for _, d := range cfg.Covers {
-		off := !isHigh(d.Active, config.High)
-		g.output("cover", d.ID, "up", d.Up, off, "stopped")
-		g.output("cover", d.ID, "down", d.Down, off, "stopped")
+	for _, d := range devs.Covers {
+		g.output("cover", d.ID, "up", d.Up, !d.Active, "stopped")
+		g.output("cover", d.ID, "down", d.Down, !d.Active, "stopped")
 	}
-	// The pulls the devices package asks for: a door contact is pulled up
-	// (a cut wire reads "open"); an exit button towards its idle level.
-	for _, d := range cfg.Locks {
-		g.input("lock", d.ID, "contact", d.Contact, "up")
-		exitPull := "up"
-		if isHigh(d.ExitButtonActive, config.Low) {
-			exitPull = "down"
-		}
-		g.input("lock", d.ID, "exit_button", d.ExitButton, exitPull)
+	for _, d := range devs.Locks {
+		g.input("lock", d.ID, "contact", d.Contact, d.ContactPull())
+		g.input("lock", d.ID, "exit_button", d.ExitButton, d.ExitButtonPull())
 	}
-	for _, d := range cfg.Inputs {
+	for _, d := range devs.Inputs {
 		g.input("input", d.ID, "pin", d.Pin, d.Pull)
 	}
 
@@ -221,24 +219,9 @@ func BootConfig(cfg *config.Config, opts Options) ([]string, error) {
 	return out, nil
 }
 
-// isHigh reports whether l (or def when l is unset) is high.
-func isHigh(l, def config.Level) bool {
-	if l == "" {
-		l = def
-	}
-	return l == config.High
-}
-
 func level(high bool) string {
 	if high {
 		return "high"
 	}
 	return "low"
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

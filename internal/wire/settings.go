@@ -9,7 +9,10 @@ import (
 // MaxSettingsSize caps a settings document: 256 boilers of about 80 bytes.
 const MaxSettingsSize = 32 << 10
 
-// Boiler modes and setpoint range, as the devices package applies them.
+// Boiler modes and setpoint range: the cloud's contract, and the one place
+// they are written. The devices package applies them (to the config's
+// setpoint, to set-setpoint and to restored state), so a setpoint the cloud
+// may send is always one the hub accepts.
 const (
 	ModeHeat    = "heat"
 	ModeOff     = "off"
