@@ -289,6 +289,7 @@ func (h *Hub) Shutdown() {
 	for _, d := range h.devs {
 		d.shutdown()
 	}
+	h.journal.stop()
 	done := make(chan struct{})
 	go func() {
 		h.journal.flush()

@@ -32,6 +32,11 @@ type journalQueue struct {
 	// progress is closed (and replaced) whenever done moves.
 	queued, done uint64
 	progress     chan struct{}
+
+	// kick wakes the flusher, the one goroutine (started by start, ended by
+	// stop) that writes for Do: a Record stuck on a dying SD card holds it,
+	// never a caller, and an action starts no goroutine of its own.
+	kick, stopped chan struct{}
 }
 
 type record struct {
@@ -69,12 +74,33 @@ func (q *journalQueue) init(h *Hub) {
 	q.errs = map[string]failure{}
 	q.logged = map[string]time.Time{}
 	q.progress = make(chan struct{})
+	q.kick = make(chan struct{}, 1)
+	q.stopped = make(chan struct{})
 }
 
 func (q *journalQueue) start(j Journal) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.j = j
+	go func() {
+		for {
+			select {
+			case <-q.kick:
+				q.flush()
+			case <-q.stopped:
+				return
+			}
+		}
+	}()
+}
+
+// stop ends the flusher (Shutdown flushes on its own, bounded).
+func (q *journalQueue) stop() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.j != nil {
+		close(q.stopped)
+	}
 }
 
 // note queues a device's new state and events. It never blocks on disk, so a
@@ -169,9 +195,12 @@ func (q *journalQueue) ticket() uint64 {
 // after ticket since failed, was dropped, or is still waiting for a stuck
 // journal. This is what lets an answered action mean a durable one.
 func (q *journalQueue) wait(device string, since uint64, bound time.Duration) error {
-	// Flushing in another goroutine keeps the bound: a Record stuck on a
-	// dying SD card holds that goroutine, not the caller.
-	go q.flush()
+	// The flusher writes, so the caller keeps its bound: a Record stuck on
+	// a dying SD card holds the flusher, not the caller.
+	select {
+	case q.kick <- struct{}{}:
+	default: // already kicked: that flush writes ours too
+	}
 	q.mu.Lock()
 	target := q.queued
 	q.mu.Unlock()

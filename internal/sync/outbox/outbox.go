@@ -127,9 +127,6 @@ type Outbox struct {
 // scanPage is how many events one read of the log decodes.
 const scanPage = 512
 
-// maxDeleteBatch bounds the seqs one removal writes into the meta record.
-const maxDeleteBatch = 2048
-
 // Open loads the outbox's state from the store, finishing a removal that a
 // crash interrupted. Call Refresh to count events appended since.
 func Open(opts Options) (*Outbox, error) {
