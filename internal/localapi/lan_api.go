@@ -59,30 +59,14 @@ type loginRefusal struct {
 	RetryAfterS int       `json:"retry_after_s,omitempty"`
 }
 
-// ChallengeRequest is the body of POST /api/v1/challenge.
-type ChallengeRequest struct {
-	Device string `json:"device"`
-	Action string `json:"action"`
-}
-
-// ChallengeAnswer is a signed challenge (wire.Challenge) with the hub's
-// public key, so that the phone can check who signed it.
-type ChallengeAnswer struct {
-	Challenge []byte `json:"challenge"` // COSE_Sign1, base64 in JSON
-	HubKey    []byte `json:"hub_key"`   // Ed25519 public key, 32 bytes
-}
-
-// LANActionRequest is the body of POST /api/v1/devices/{id}/action. With a
-// session, Action and Value; with a phone key, also Chain and Proof.
-type LANActionRequest struct {
-	Action string `json:"action"`
-	Value  string `json:"value,omitempty"`
-	// Chain is the holder's grant, then for a delegation the owner's.
-	Chain [][]byte `json:"chain,omitempty"`
-	// Proof is the holder's signed answer (wire.Proof) to a challenge for
-	// this device and action.
-	Proof []byte `json:"proof,omitempty"`
-}
+// ChallengeRequest is the body of POST /api/v1/challenge; ChallengeAnswer
+// its answer; LANActionRequest the body of POST /api/v1/devices/{id}/action.
+// They live in wire because BLE carries the same bodies.
+type (
+	ChallengeRequest = wire.ChallengeRequest
+	ChallengeAnswer  = wire.ChallengeAnswer
+	LANActionRequest = wire.ActionRequest
+)
 
 // LANActionResult is a granted action: the decision and the device's
 // state afterwards.
@@ -356,7 +340,7 @@ func (l *LAN) action(w http.ResponseWriter, r *http.Request) {
 		if !l.offered(w, device, req.Action) {
 			return
 		}
-		d, err = l.keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action})
+		d, err = l.keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action, Transport: localauth.TransportLAN})
 	} else {
 		s, ok := l.authed(w, r, true)
 		if !ok || !l.offered(w, device, req.Action) {
