@@ -25,16 +25,8 @@ const sessionCookie = "__Host-edgeagent"
 // already stops most of that) but cannot read the token to send it.
 const csrfHeader = "X-CSRF-Token"
 
-// lanActions are what the LAN API offers per device kind: what a resident
-// does. The simulated inputs (press, door-open, set-temperature, ...) are
-// left out even when a grant says "*": pressing a lock's exit button over
-// the network would open the door by another name.
-var lanActions = map[string][]string{
-	"lock":   {"lock", "unlock"},
-	"switch": {"on", "off", "toggle"},
-	"boiler": {"on", "off", "set-setpoint"},
-	"cover":  {"open", "close", "stop", "set-position"},
-}
+// lanActions are what the LAN API offers per device kind: the same as BLE.
+var lanActions = devices.ResidentActions
 
 // LoginRequest is the body of POST /api/v1/login.
 type LoginRequest struct {
