@@ -173,7 +173,7 @@ func (l *memLink) Close() {
 }
 
 // Central side.
-func (l *memLink) Write(f []byte) error       { return l.conn.Receive(f) }
+func (l *memLink) Write(f []byte) error         { return l.conn.Receive(f) }
 func (l *memLink) Notifications() <-chan []byte { return l.notes }
 func (l *memLink) MTU() int                     { return l.mtu }
 
