@@ -157,6 +157,8 @@ type Conn struct {
 	link Link
 	name string // for logs: the transport's name of the central
 
+	done chan struct{} // closed when the connection ends
+
 	mu        sync.Mutex
 	closed    bool
 	mtu       int
@@ -172,7 +174,7 @@ func (s *Server) Open(l Link, name string, mtu int) (*Conn, error) {
 	lim := s.opts.Limits
 	now := s.clk.Now()
 	c := &Conn{
-		s: s, link: l, name: name, mtu: clampMTU(mtu), re: NewReassembler(lim.MaxFrame),
+		s: s, link: l, name: name, mtu: clampMTU(mtu), re: NewReassembler(lim.MaxFrame), done: make(chan struct{}),
 		frames:    newBucket(lim.FramesPerSecond, 2*lim.FramesPerSecond, now),
 		fragments: newBucket(lim.FragmentsPerSecond, 2*lim.FragmentsPerSecond, now),
 	}
@@ -198,6 +200,9 @@ func (c *Conn) SetMTU(mtu int) {
 	c.mu.Unlock()
 }
 
+// Done is closed when the connection ends.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
 // Close forgets the connection (the central went away). It does not call
 // the link's Close.
 func (c *Conn) Close() { c.end("", false) }
@@ -212,6 +217,7 @@ func (c *Conn) end(reason string, dropLink bool) {
 		return
 	}
 	c.closed = true
+	close(c.done)
 	if c.timer != nil {
 		c.timer.Stop()
 	}
