@@ -68,8 +68,7 @@ func DialCentral(ctx context.Context, o CentralOptions) (*Central, error) {
 		}
 		return objs, nil
 	}
-	objs, err := find()
-	if err != nil {
+	if _, err := find(); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -84,7 +83,7 @@ func DialCentral(ctx context.Context, o CentralOptions) (*Central, error) {
 				c.Close()
 				return nil, fmt.Errorf("ble: no hub offering the edgeagent service found on %s: %w", o.Adapter, ctx.Err())
 			case <-c.sig:
-				if objs, err = find(); err != nil {
+				if _, err := find(); err != nil {
 					c.Close()
 					return nil, err
 				}
@@ -97,7 +96,8 @@ func DialCentral(ctx context.Context, o CentralOptions) (*Central, error) {
 		c.Close()
 		return nil, fmt.Errorf("ble: connecting to %s: %w", c.dev, err)
 	}
-	if objs, err = find(); err != nil {
+	objs, err := find()
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
