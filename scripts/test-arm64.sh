@@ -18,7 +18,7 @@ fi
 
 # go list warns about a pattern that matches nothing yet (localauth before
 # its issue lands) and lists the rest.
-pkgs=$(go list ./internal/devices/... ./internal/store/... ./internal/localauth/...)
+pkgs=$(go list ./internal/devices/... ./internal/store/... ./internal/localauth/... ./internal/ble/...)
 
 # TestCrashKeepsAcknowledgedEvents and TestHLCNeverGoesBackAfterAKill... re-execute
 # their own test binary, which the kernel cannot start without qemu registered

@@ -27,6 +27,7 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"device", "set", "front-door", "unlock"}, "edgeagent device set ID ACTION"},
 		{[]string{"events"}, "edgeagent events [--after SEQ]"},
 		{[]string{"do"}, "edgeagent do --agent https://HOST:PORT"},
+		{[]string{"ble-phone"}, "--bus: a test's bus with a fake BlueZ"},
 		{[]string{"credentials", "import"}, "edgeagent credentials import FILE..."},
 		{[]string{"credentials"}, "edgeagent credentials import FILE..."},
 		{[]string{"audit", "verify"}, "edgeagent audit verify [--file STATE.DB"},

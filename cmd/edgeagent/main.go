@@ -27,6 +27,10 @@ usage:
   edgeagent events [--after SEQ] [--limit N] [--json]
   edgeagent do --agent https://HOST:PORT --fingerprint SHA256 --grant FILE [--owner-grant FILE]
                --key FILE DEVICE ACTION [VALUE]   (a phone key's action over the LAN API)
+  edgeagent ble-phone --grant FILE [--owner-grant FILE] --key FILE [--adapter hciN]
+               [--name NAME | --site ID] [--bus ADDRESS] DEVICE ACTION [VALUE]
+                                                 (the same over Bluetooth LE, through this
+                                                 machine's BlueZ; --bus: a test's bus with a fake BlueZ)
   edgeagent credentials import FILE... [--json]  (signed grants, revocation snapshots)
   edgeagent audit verify [--file STATE.DB [--security-dir DIR]] [--json]
                                                  (walks the hash-chained audit log)
@@ -133,6 +137,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdEvents(rest, stdout)
 	case "do":
 		return cmdDo(rest, stdout)
+	case "ble-phone":
+		return cmdBLEPhone(rest, stdout)
 	case "command":
 		return cmdCommand(rest, stdout)
 	case "settings":

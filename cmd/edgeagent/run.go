@@ -124,6 +124,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // the device loops, the cloud link, the LAN API) are func(ctx) error that
 // return when ctx ends.
 type agent struct {
+	ble         *bleRunner // BLE's status (cmd/edgeagent/ble.go)
 	cfg         *config.Config
 	log         *slog.Logger
 	sim         bool
@@ -213,7 +214,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	// blocks local control (principle 1).
 	var services []service
 	// The cloud link first: the LAN banner reads its status.
-	for _, build := range []func() (service, error){a.syncService, a.lanService} {
+	for _, build := range []func() (service, error){a.syncService, a.lanService, a.bleService} {
 		svc, err := build()
 		if err != nil {
 			hub.Shutdown()

@@ -46,6 +46,7 @@ type Config struct {
 	LAN  LAN  `toml:"lan"`
 	// History bounds the local event history.
 	History History `toml:"history"`
+	BLE     BLE     `toml:"ble"`
 
 	Locks    []Lock   `toml:"lock"`
 	Switches []Switch `toml:"switch"`
@@ -337,6 +338,7 @@ func (c *Config) validate(file string) error {
 	c.MQTT.validate(v)
 	c.LAN.validate(v)
 	c.History.validate(v)
+	c.BLE.validate(v)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

@@ -25,16 +25,8 @@ const sessionCookie = "__Host-edgeagent"
 // already stops most of that) but cannot read the token to send it.
 const csrfHeader = "X-CSRF-Token"
 
-// lanActions are what the LAN API offers per device kind: what a resident
-// does. The simulated inputs (press, door-open, set-temperature, ...) are
-// left out even when a grant says "*": pressing a lock's exit button over
-// the network would open the door by another name.
-var lanActions = map[string][]string{
-	"lock":   {"lock", "unlock"},
-	"switch": {"on", "off", "toggle"},
-	"boiler": {"on", "off", "set-setpoint"},
-	"cover":  {"open", "close", "stop", "set-position"},
-}
+// lanActions are what the LAN API offers per device kind: the same as BLE.
+var lanActions = devices.ResidentActions
 
 // LoginRequest is the body of POST /api/v1/login.
 type LoginRequest struct {
@@ -59,30 +51,14 @@ type loginRefusal struct {
 	RetryAfterS int       `json:"retry_after_s,omitempty"`
 }
 
-// ChallengeRequest is the body of POST /api/v1/challenge.
-type ChallengeRequest struct {
-	Device string `json:"device"`
-	Action string `json:"action"`
-}
-
-// ChallengeAnswer is a signed challenge (wire.Challenge) with the hub's
-// public key, so that the phone can check who signed it.
-type ChallengeAnswer struct {
-	Challenge []byte `json:"challenge"` // COSE_Sign1, base64 in JSON
-	HubKey    []byte `json:"hub_key"`   // Ed25519 public key, 32 bytes
-}
-
-// LANActionRequest is the body of POST /api/v1/devices/{id}/action. With a
-// session, Action and Value; with a phone key, also Chain and Proof.
-type LANActionRequest struct {
-	Action string `json:"action"`
-	Value  string `json:"value,omitempty"`
-	// Chain is the holder's grant, then for a delegation the owner's.
-	Chain [][]byte `json:"chain,omitempty"`
-	// Proof is the holder's signed answer (wire.Proof) to a challenge for
-	// this device and action.
-	Proof []byte `json:"proof,omitempty"`
-}
+// ChallengeRequest is the body of POST /api/v1/challenge; ChallengeAnswer
+// its answer; LANActionRequest the body of POST /api/v1/devices/{id}/action.
+// They live in wire because BLE carries the same bodies.
+type (
+	ChallengeRequest = wire.ChallengeRequest
+	ChallengeAnswer  = wire.ChallengeAnswer
+	LANActionRequest = wire.ActionRequest
+)
 
 // LANActionResult is a granted action: the decision and the device's
 // state afterwards.
@@ -356,7 +332,7 @@ func (l *LAN) action(w http.ResponseWriter, r *http.Request) {
 		if !l.offered(w, device, req.Action) {
 			return
 		}
-		d, err = l.keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action})
+		d, err = l.keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action, Transport: localauth.TransportLAN})
 	} else {
 		s, ok := l.authed(w, r, true)
 		if !ok || !l.offered(w, device, req.Action) {

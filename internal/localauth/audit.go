@@ -94,6 +94,7 @@ func eventData(e *wire.AuditEntry, hash [wire.HashSize]byte) map[string]any {
 	add("detail", e.Detail)
 	add("role", e.Role)
 	add("name", e.Subject)
+	add("transport", e.Transport)
 	if e.Serial != 0 {
 		d["serial"] = e.Serial
 	}

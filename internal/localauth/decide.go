@@ -21,7 +21,16 @@ type Request struct {
 	// what the challenge was issued for and what the proof names.
 	Device string
 	Action string
+	// Transport names what carried the request (TransportLAN, TransportBLE)
+	// for the audit entry.
+	Transport string
 }
+
+// Transports a decision's audit entry names.
+const (
+	TransportLAN = "lan"
+	TransportBLE = "ble"
+)
 
 // Decision is Decide's verdict.
 type Decision struct {
@@ -36,6 +45,7 @@ type Decision struct {
 	Action    string    `json:"action"`
 	Time      time.Time `json:"time"`      // trusted time of the decision
 	AuditSeq  uint64    `json:"audit_seq"` // its audit entry
+	Transport string    `json:"transport,omitempty"`
 }
 
 // Decide checks a request in this order, stopping at the first failure:
@@ -60,7 +70,7 @@ type Decision struct {
 // durable store transaction before Decide returns. A non-nil error means that record could not be written:
 // the Decision is then not granted, and the caller must not act.
 func (k *Keeper) Decide(req Request) (Decision, error) {
-	d := Decision{Device: req.Device, Action: req.Action}
+	d := Decision{Device: req.Device, Action: req.Action, Transport: req.Transport}
 	k.mu.Lock()
 	closed := k.closed
 	k.mu.Unlock()
@@ -89,6 +99,7 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 		Kind: KindDecision, OK: d.Granted, Reason: string(d.Reason),
 		Time: d.Time.UnixMilli(), Wall: k.clk.Now().UnixMilli(),
 		Device: d.Device, Action: d.Action, Role: string(d.Role), Subject: d.Name,
+		Transport: d.Transport,
 	}
 	if !d.GrantID.IsZero() {
 		e.Grant = bytes.Clone(d.GrantID[:])

@@ -55,7 +55,8 @@ func (k *Keeper) CheckGrant(id wire.ID) (GrantScope, Reason, error) {
 // log durably before DecideSession returns; a non-nil error means that
 // record could not be written, and the caller must not act.
 func (k *Keeper) DecideSession(id wire.ID, device, action string) (Decision, error) {
-	d := Decision{Device: device, Action: action, GrantID: id}
+	// Sessions are the LAN web app's: a session decision came over the LAN.
+	d := Decision{Device: device, Action: action, GrantID: id, Transport: TransportLAN}
 	k.mu.Lock()
 	closed := k.closed
 	k.mu.Unlock()
@@ -92,7 +93,7 @@ func (k *Keeper) DecideSession(id wire.ID, device, action string) (Decision, err
 		Kind: KindDecision, OK: d.Granted, Reason: string(d.Reason),
 		Time: floor.UnixMilli(), Wall: k.clk.Now().UnixMilli(),
 		Device: device, Action: action, Role: string(d.Role), Subject: d.Name,
-		Grant: bytes.Clone(id[:]), Detail: DetailPINSession,
+		Grant: bytes.Clone(id[:]), Detail: DetailPINSession, Transport: d.Transport,
 	}
 	if !d.KeyID.IsZero() {
 		e.Key = bytes.Clone(d.KeyID[:])

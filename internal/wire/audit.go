@@ -27,6 +27,10 @@ type AuditEntry struct {
 	Serial  uint64 `cbor:"15,keyasint,omitempty"`
 	Role    string `cbor:"16,keyasint,omitempty"`
 	Subject string `cbor:"17,keyasint,omitempty"` // the holder's name
+	// Transport is what carried a decision's request: "lan" or "ble". A new
+	// key, omitted when empty, so that entries written before it existed
+	// encode (and hash) exactly as they did.
+	Transport string `cbor:"18,keyasint,omitempty"`
 }
 
 // Validate checks the form.

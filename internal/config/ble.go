@@ -1,0 +1,54 @@
+package config
+
+import "regexp"
+
+// BLE configures the phone-key service over Bluetooth LE (internal/ble).
+// Zero values take ble.DefaultLimits; the agent runs without BLE, and says
+// why in its status, when it is off, or when there is no BlueZ or adapter.
+type BLE struct {
+	// Enabled turns the service on. Default off.
+	Enabled bool `toml:"enabled"`
+	// Adapter is the BlueZ adapter. Default hci0.
+	Adapter string `toml:"adapter"`
+	// NamePrefix starts the advertised name, which ends in 8 hex digits of
+	// a hash of the site id (never the site id). Default "edgeagent".
+	NamePrefix string `toml:"name_prefix"`
+	// MaxConnections is how many phones are served at once. Default 3.
+	MaxConnections int `toml:"max_connections"`
+	// IdleTimeout drops a phone that completes no frame for this long;
+	// default 30s. FrameTimeout drops one that starts a frame and does not
+	// finish it; default 5s.
+	IdleTimeout  Duration `toml:"idle_timeout"`
+	FrameTimeout Duration `toml:"frame_timeout"`
+	// FramesPerSecond is each phone's request rate (bursts of twice it);
+	// default 4. MaxFrameBytes bounds one frame; default 8192, at most 65535.
+	FramesPerSecond int `toml:"frames_per_second"`
+	MaxFrameBytes   int `toml:"max_frame_bytes"`
+}
+
+var (
+	adapterPattern    = regexp.MustCompile(`^hci[0-9]{1,3}$`)
+	namePrefixPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,16}$`)
+)
+
+func (b *BLE) validate(v *validator) {
+	if b.Adapter != "" && !adapterPattern.MatchString(b.Adapter) {
+		v.fail("ble.adapter", "%q is not a BlueZ adapter name like hci0", b.Adapter)
+	}
+	if b.NamePrefix != "" && !namePrefixPattern.MatchString(b.NamePrefix) {
+		// An advertisement has 31 bytes; the name shares them with the flags
+		// and the 128-bit service UUID.
+		v.fail("ble.name_prefix", "%q is not 1 to 16 letters, digits or dashes", b.NamePrefix)
+	}
+	if b.MaxConnections < 0 || b.MaxConnections > 10 {
+		v.fail("ble.max_connections", "%d is not from 1 to 10 (0: the default, 3)", b.MaxConnections)
+	}
+	v.positive("ble", "idle_timeout", b.IdleTimeout)
+	v.positive("ble", "frame_timeout", b.FrameTimeout)
+	if b.FramesPerSecond < 0 || b.FramesPerSecond > 100 {
+		v.fail("ble.frames_per_second", "%d is not from 1 to 100 (0: the default, 4)", b.FramesPerSecond)
+	}
+	if b.MaxFrameBytes != 0 && (b.MaxFrameBytes < 1024 || b.MaxFrameBytes > 65535) {
+		v.fail("ble.max_frame_bytes", "%d is not from 1024 to 65535 (0: the default, 8192)", b.MaxFrameBytes)
+	}
+}
