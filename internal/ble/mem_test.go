@@ -55,7 +55,7 @@ func newEnv(t testing.TB, lim Limits) *env {
 		t.Fatal(err)
 	}
 	sim := devices.NewSim(e.clk)
-	if e.hub, err = devices.New(cfg, devices.Options{Clock: e.clk, Pin: sim.Pin, Thermometer: sim.Thermometer}); err != nil {
+	if e.hub, err = devices.New(cfg.Devices(), devices.Options{Clock: e.clk, Pin: sim.Pin, Thermometer: sim.Thermometer}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
