@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -106,6 +107,7 @@ type Hub struct {
 	boilers []*boiler
 	journal journalQueue
 	live    *liveness.Registry
+	timed   atomic.Pointer[ActionTimer] // see ObserveActions
 
 	mu      sync.Mutex // guards started and closed
 	started bool
@@ -288,7 +290,11 @@ func (h *Hub) Do(id, action, value string) (State, error) {
 		}
 	}
 	since := h.journal.ticket()
+	start := time.Now()
 	st, err := d.do(action, value)
+	if t := h.timed.Load(); t != nil && err == nil {
+		(*t)(st.Kind, action, time.Since(start))
+	}
 	if err != nil {
 		h.journal.flush()
 		return st, err

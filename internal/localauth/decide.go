@@ -2,6 +2,7 @@ package localauth
 
 import (
 	"bytes"
+	"cmp"
 	"crypto"
 	"slices"
 	"time"
@@ -21,6 +22,9 @@ type Request struct {
 	// what the challenge was issued for and what the proof names.
 	Device string
 	Action string
+	// Transport names what carried the request for the decision observer
+	// (metrics): "ble", "lan"; default TransportPhoneKey.
+	Transport string
 }
 
 // Decision is Decide's verdict.
@@ -105,6 +109,7 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 		return d, err
 	}
 	d.AuditSeq = seq
+	k.observe(d, cmp.Or(req.Transport, TransportPhoneKey))
 	return d, nil
 }
 

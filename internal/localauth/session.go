@@ -103,6 +103,7 @@ func (k *Keeper) DecideSession(id wire.ID, device, action string) (Decision, err
 		return d, err
 	}
 	d.AuditSeq = seq
+	k.observe(d, TransportPINSession)
 	return d, nil
 }
 
