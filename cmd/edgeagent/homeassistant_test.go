@@ -261,7 +261,8 @@ func haSite(t *testing.T, section string) (cfg, data string) {
 func TestHomeAssistantEmbeddedBroker(t *testing.T) {
 	port := mqtttest.FreePort(t)
 	pw := writeFile(t, filepath.Join(t.TempDir(), "ha.password"), []byte("s3cret-ha\n"))
-	cfg, data := haSite(t, fmt.Sprintf("[homeassistant]\nlisten = \"127.0.0.1:%d\"\nusername = \"homeassistant\"\npassword_file = %q\n", port, pw))
+	metricsPort := mqtttest.FreePort(t)
+	cfg, data := haSite(t, fmt.Sprintf("[homeassistant]\nlisten = \"127.0.0.1:%d\"\nusername = \"homeassistant\"\npassword_file = %q\n\n[metrics]\nlisten = \"127.0.0.1:%d\"\n", port, pw, metricsPort))
 	a := startAgent(t, cfg, data)
 	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
 
@@ -281,15 +282,74 @@ func TestHomeAssistantEmbeddedBroker(t *testing.T) {
 	if err := ha.subscribe("#"); err == nil {
 		t.Error(`Home Assistant's login subscribed to "#"`)
 	}
+	m := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	if v := value(m, "edgeagent_homeassistant_connected"); v != 1 {
+		t.Errorf("homeassistant_connected = %v", v)
+	}
+	for result, want := range map[string]float64{"granted": 3, "denied": 1} {
+		if v := value(m, "edgeagent_homeassistant_commands_total", "result", result); v != want {
+			t.Errorf("homeassistant_commands_total{%s} = %v, want %v", result, v, want)
+		}
+	}
+	if v := value(m, "edgeagent_decisions_total", "result", "denied", "reason", "action_not_allowed", "transport", "mqtt"); v != 1 {
+		t.Errorf("decisions_total{denied,action_not_allowed,mqtt} = %v, want 1", v)
+	}
 }
 
 func TestHomeAssistantExternalMosquitto(t *testing.T) {
 	broker := mqtttest.Start(t)
+	ha, err := connectHA(t, broker.URL, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stale command left retained at the broker (by a mistake, or by
+	// someone who once had the broker's password) is replayed to every new
+	// subscriber: the hub must never obey it.
+	tok := ha.c.Publish("edgeagent/test-site/immobiliser/set", 1, true, "ON")
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
 	cfg, data := haSite(t, fmt.Sprintf("[homeassistant]\nbroker = %q\n", broker.URL))
+	a := startAgent(t, cfg, data)
+	driveHA(t, a, ha) // its commands are handled in order after the retained one
+	if s := a.device("immobiliser").State; s != "off" {
+		t.Errorf("immobiliser %s: a retained ON was obeyed", s)
+	}
+	for _, e := range a.events() {
+		if e.Device == "immobiliser" && e.Type == localauth.EventDecision {
+			t.Errorf("a retained command was decided: %v", e.Data)
+		}
+	}
+}
+
+// When the config says so, Home Assistant may unlock: granted, audited,
+// and the door opens.
+func TestHomeAssistantUnlockWhenAllowed(t *testing.T) {
+	broker := mqtttest.Start(t)
+	cfg, data := haSite(t, fmt.Sprintf("[homeassistant]\nbroker = %q\nprincipal = \"ha-door\"\nrole = \"resident\"\ndevices = [\"front-door\"]\nactions = [\"lock\", \"unlock\"]\n", broker.URL))
 	a := startAgent(t, cfg, data)
 	ha, err := connectHA(t, broker.URL, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	driveHA(t, a, ha)
+	if err := ha.subscribe("homeassistant/#"); err != nil {
+		t.Fatal(err)
+	}
+	waitLong(t, 10*time.Second, "the lock's discovery", func() bool { return len(ha.configs("homeassistant")) > 0 })
+	ha.publish("edgeagent/test-site/hall-light/set", "ON") // not in devices
+	ha.publish("edgeagent/test-site/front-door/set", "UNLOCK")
+	waitLong(t, 5*time.Second, "front-door unlocked", func() bool { return a.device("front-door").State == "unlocked" })
+	var got []string
+	for _, e := range a.events() {
+		if e.Type == localauth.EventDecision {
+			got = append(got, fmt.Sprintf("%s %s %v %s %s %s", e.Device, e.Data["action"], e.Data["ok"], e.Data["reason"], e.Data["name"], e.Data["role"]))
+		}
+	}
+	want := []string{"hall-light on false device_not_allowed ha-door resident", "front-door unlock true granted ha-door resident"}
+	if !slices.Equal(got, want) {
+		t.Errorf("decisions %q, want %q", got, want)
+	}
+	if s := a.device("hall-light").State; s != "off" {
+		t.Errorf("hall-light %s after a refused ON", s)
+	}
 }
