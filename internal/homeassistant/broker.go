@@ -97,7 +97,18 @@ type access struct {
 func (a *access) ID() string { return "edgeagent-access" }
 
 func (a *access) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish
+}
+
+// OnPublish keeps Home Assistant's messages out of the retained store: a
+// retained command would be replayed to the bridge at its next
+// subscription (the bridge also refuses retained commands, for external
+// brokers).
+func (a *access) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if string(cl.Properties.Username) != a.o.Bridge {
+		pk.FixedHeader.Retain = false
+	}
+	return pk, nil
 }
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
