@@ -136,6 +136,7 @@ type agent struct {
 	authorities []crypto.PublicKey // pinned: what the cloud's messages must be signed by
 	admin       *localapi.Admin
 	cloud       func() localapi.CloudStatus // nil without a cloud link
+	homes       homes                       // metrics, Home Assistant (homes.go)
 }
 
 // service is a long-running part: it returns when ctx ends.
@@ -214,7 +215,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	// blocks local control (principle 1).
 	var services []service
 	// The cloud link first: the LAN banner reads its status.
-	for _, build := range []func() (service, error){a.syncService, a.lanService, a.bleService} {
+	for _, build := range []func() (service, error){a.syncService, a.lanService, a.bleService, a.haService, a.metricsService} {
 		svc, err := build()
 		if err != nil {
 			hub.Shutdown()

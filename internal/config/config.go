@@ -47,6 +47,10 @@ type Config struct {
 	// History bounds the local event history.
 	History History `toml:"history"`
 	BLE     BLE     `toml:"ble"`
+	// Metrics is the local Prometheus endpoint.
+	Metrics Metrics `toml:"metrics"`
+	// HomeAssistant is the local MQTT broker and Home Assistant discovery.
+	HomeAssistant HomeAssistant `toml:"homeassistant"`
 
 	Locks    []Lock   `toml:"lock"`
 	Switches []Switch `toml:"switch"`
@@ -339,6 +343,8 @@ func (c *Config) validate(file string) error {
 	c.LAN.validate(v)
 	c.History.validate(v)
 	c.BLE.validate(v)
+	c.Metrics.validate(v)
+	c.HomeAssistant.validate(v, c)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

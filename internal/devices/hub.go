@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -132,7 +133,8 @@ type Hub struct {
 	boilers []*boiler
 	journal journalQueue
 	live    *liveness.Registry
-	sim     Simulator // nil on real hardware
+	sim     Simulator                   // nil on real hardware
+	timed   atomic.Pointer[ActionTimer] // see ObserveActions
 
 	mu      sync.Mutex // guards started and closed
 	started bool
@@ -322,7 +324,11 @@ func (h *Hub) Do(id, action, value string) (State, error) {
 		}
 	}
 	since := h.journal.ticket()
+	start := time.Now()
 	st, err := d.do(action, value)
+	if t := h.timed.Load(); t != nil && err == nil {
+		(*t)(st.Kind, action, time.Since(start))
+	}
 	if err != nil {
 		h.journal.flush()
 		return st, err

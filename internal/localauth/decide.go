@@ -2,6 +2,7 @@ package localauth
 
 import (
 	"bytes"
+
 	"crypto"
 	"slices"
 	"time"
@@ -22,7 +23,7 @@ type Request struct {
 	Device string
 	Action string
 	// Transport names what carried the request (TransportLAN, TransportBLE)
-	// for the audit entry.
+	// for the audit entry and the decision observer (metrics).
 	Transport string
 }
 
@@ -116,6 +117,7 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 		return d, err
 	}
 	d.AuditSeq = seq
+	k.observe(d)
 	return d, nil
 }
 

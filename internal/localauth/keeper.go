@@ -168,6 +168,8 @@ type Keeper struct {
 
 	audit auditState // the audit chain's head outside the store
 
+	observer decisionObserver // see ObserveDecisions
+
 	pins   pinLockouts // k.pinMu
 	argon2 argon2Func  // nil: argon2.IDKey; tests count the calls
 }

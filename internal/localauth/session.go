@@ -104,6 +104,7 @@ func (k *Keeper) DecideSession(id wire.ID, device, action string) (Decision, err
 		return d, err
 	}
 	d.AuditSeq = seq
+	k.observe(d)
 	return d, nil
 }
 

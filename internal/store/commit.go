@@ -93,6 +93,7 @@ func (s *Store) commitGroup(group []*call, self *call) {
 	}
 	for len(group) > 0 {
 		failed := -1
+		start := time.Now()
 		err := s.update(func(tx *bbolt.Tx) error {
 			for i, c := range group {
 				if err := s.run(c, tx); err != nil {
@@ -111,6 +112,9 @@ func (s *Store) commitGroup(group []*call, self *call) {
 		// The commit itself failed (disk full, I/O error, store closed): none
 		// of the group's writes are durable, so all of them get the error.
 		err = closedErr(err)
+		if o := s.observer.Load(); o != nil {
+			(*o).Committed(time.Since(start), err) // wall time: a measure, not logic
+		}
 		if err == nil {
 			s.commits.Add(1)
 		} else {

@@ -157,6 +157,9 @@ func (s *Store) AppendEvent(tx *bbolt.Tx, ev *Event) error {
 	if err := b.Put(u64key(seq), val); err != nil {
 		return fmt.Errorf("store: appending event %d: %w", seq, err)
 	}
+	if o, class := s.observer.Load(), ev.Class; o != nil {
+		tx.OnCommit(func() { (*o).Recorded(class) }) // a rolled-back event was never recorded
+	}
 	size := getLogSize(tx)
 	size.count++
 	size.bytes += recordBytes(val)

@@ -66,6 +66,27 @@ type Options struct {
 	Retention Retention
 }
 
+// Observe sets the observer told of every group commit and of every event
+// in a committed transaction (the agent's metrics); nil stops it. Safe at
+// any time.
+func (s *Store) Observe(o Observer) {
+	if o == nil {
+		s.observer.Store(nil)
+		return
+	}
+	s.observer.Store(&o)
+}
+
+// Observer watches the store for metrics. Its methods run on the committing
+// goroutine, after the commit: they must be quick and never call the store.
+type Observer interface {
+	// Committed reports one group commit: how long bbolt's Update took
+	// (the fsync included) and its error, nil when durable.
+	Committed(d time.Duration, err error)
+	// Recorded reports one event of class c made durable.
+	Recorded(c Class)
+}
+
 func (o Options) withDefaults() Options {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -102,6 +123,7 @@ type Store struct {
 	report   Report
 	hlc      *hlc.Clock
 	ret      Retention
+	observer atomic.Pointer[Observer] // see Observe
 	// overBound wakes Run when an append takes the log over its size bound.
 	overBound chan struct{}
 

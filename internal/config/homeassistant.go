@@ -1,0 +1,153 @@
+package config
+
+import (
+	"slices"
+)
+
+// HomeAssistant configures the Home Assistant bridge (package
+// homeassistant): MQTT discovery and commands on a local broker, separate
+// from the cloud link. Either Listen (the embedded broker) or Broker (a
+// local broker the installer already runs) turns it on.
+type HomeAssistant struct {
+	// Listen is the embedded broker's address on the LAN, e.g.
+	// "192.168.1.10:1883" (loopback, private or link-local IPs only).
+	Listen string `toml:"listen"`
+	// Broker is an external local broker instead, tcp://HOST:PORT.
+	Broker string `toml:"broker"`
+	// Username and PasswordFile: the embedded broker accepts exactly this
+	// user (Home Assistant's); with an external broker, the bridge logs in
+	// with them. Required with Listen. The password file holds one line.
+	Username     string `toml:"username"`
+	PasswordFile string `toml:"password_file"`
+	// DiscoveryPrefix is Home Assistant's discovery prefix. Default
+	// "homeassistant".
+	DiscoveryPrefix string `toml:"discovery_prefix"`
+	// TopicPrefix is the first level of the state, command and availability
+	// topics: {topic_prefix}/{site}/... Default "edgeagent".
+	TopicPrefix string `toml:"topic_prefix"`
+	// Principal is the name Home Assistant's actions carry in the audit log.
+	// Default "home-assistant".
+	Principal string `toml:"principal"`
+	// Role is the principal's role in the audit log. Default "service".
+	Role string `toml:"role"`
+	// Devices Home Assistant may act on: device ids, or ["*"] (default).
+	Devices []string `toml:"devices"`
+	// Actions Home Assistant may take. Default DefaultHAActions: everything
+	// but "unlock". A door opens from Home Assistant only when this list
+	// says "unlock" (or "*").
+	Actions []string `toml:"actions"`
+}
+
+// Defaults of the [homeassistant] section.
+const (
+	DefaultHADiscoveryPrefix = "homeassistant"
+	DefaultHATopicPrefix     = "edgeagent"
+	DefaultHAPrincipal       = "home-assistant"
+	DefaultHARole            = "service"
+)
+
+// DefaultHAActions lets Home Assistant switch lights, heating and covers
+// and lock doors, not unlock them.
+var DefaultHAActions = []string{"lock", "on", "off", "toggle", "set-setpoint", "open", "close", "stop", "set-position"}
+
+// knownActions are the actions of every device kind (package devices).
+var knownActions = []string{"lock", "unlock", "on", "off", "toggle", "set-setpoint", "open", "close", "stop", "set-position"}
+
+// Enabled reports whether the bridge is configured.
+func (h HomeAssistant) Enabled() bool { return h.Listen != "" || h.Broker != "" }
+
+// WithDefaults returns the section with its defaults filled in.
+func (h HomeAssistant) WithDefaults() HomeAssistant {
+	if h.DiscoveryPrefix == "" {
+		h.DiscoveryPrefix = DefaultHADiscoveryPrefix
+	}
+	if h.TopicPrefix == "" {
+		h.TopicPrefix = DefaultHATopicPrefix
+	}
+	if h.Principal == "" {
+		h.Principal = DefaultHAPrincipal
+	}
+	if h.Role == "" {
+		h.Role = DefaultHARole
+	}
+	if h.Devices == nil {
+		h.Devices = []string{"*"}
+	}
+	if h.Actions == nil {
+		h.Actions = slices.Clone(DefaultHAActions)
+	}
+	return h
+}
+
+func (h *HomeAssistant) validate(v *validator, c *Config) {
+	const s = "homeassistant."
+	if h.Listen != "" && h.Broker != "" {
+		v.fail(s+"broker", "set listen (the embedded broker) or broker (an external one), not both")
+	}
+	if h.Listen != "" {
+		if err := CheckLocalListen(h.Listen); err != nil {
+			v.fail(s+"listen", "%v", err)
+		}
+		if h.Username == "" || h.PasswordFile == "" {
+			v.fail(s+"username", "the embedded broker needs username and password_file: it never accepts anonymous clients")
+		}
+	}
+	if h.Broker != "" {
+		if err := CheckBroker(h.Broker); err != nil {
+			v.fail(s+"broker", "%v", err)
+		}
+	}
+	if (h.Username == "") != (h.PasswordFile == "") {
+		v.fail(s+"password_file", "username and password_file go together")
+	}
+	for _, k := range []struct{ key, val string }{{"discovery_prefix", h.DiscoveryPrefix}, {"topic_prefix", h.TopicPrefix}} {
+		if k.val != "" && CheckSite(k.val) != nil {
+			v.fail(s+k.key, "%q is not one topic level (letters, digits, - and _; no /, + or #)", k.val)
+		}
+	}
+	if h.Role != "" {
+		switch h.Role {
+		case "owner", "resident", "guest", "service":
+		default:
+			v.fail(s+"role", "%q is not owner, resident, guest or service", h.Role)
+		}
+	}
+	ids := c.deviceIDs()
+	for _, d := range h.Devices {
+		if d != "*" && !slices.Contains(ids, d) {
+			v.fail(s+"devices", "%q is not a device id of this config", d)
+		}
+	}
+	if slices.Contains(h.Devices, "*") && len(h.Devices) > 1 {
+		v.fail(s+"devices", `"*" stands alone`)
+	}
+	for _, a := range h.Actions {
+		if a != "*" && !slices.Contains(knownActions, a) {
+			v.fail(s+"actions", "%q is not an action (%v, or \"*\")", a, knownActions)
+		}
+	}
+	if slices.Contains(h.Actions, "*") && len(h.Actions) > 1 {
+		v.fail(s+"actions", `"*" stands alone`)
+	}
+}
+
+// deviceIDs lists every device id of the config.
+func (c *Config) deviceIDs() []string {
+	var ids []string
+	for _, d := range c.Locks {
+		ids = append(ids, d.ID)
+	}
+	for _, d := range c.Switches {
+		ids = append(ids, d.ID)
+	}
+	for _, d := range c.Boilers {
+		ids = append(ids, d.ID)
+	}
+	for _, d := range c.Covers {
+		ids = append(ids, d.ID)
+	}
+	for _, d := range c.Inputs {
+		ids = append(ids, d.ID)
+	}
+	return ids
+}
