@@ -35,7 +35,7 @@ func (a *agent) lanService() (service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.admin.LAN = func() any { return lan.Info() }
+	a.admin.LAN = lan.Info
 	a.log.Info("lan api", "listen", ln.Addr().String(), "fingerprint", lan.Fingerprint().String())
 	return func(ctx context.Context) error { return lan.Serve(ctx, ln) }, nil
 }

@@ -71,7 +71,7 @@ func (a *agent) syncService() (service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
-	a.admin.Cloud = func() any { return svc.Status() }
+	a.admin.Cloud = svc.Status
 	a.cloud = func() localapi.CloudStatus {
 		st := svc.Status()
 		return localapi.CloudStatus{Reachable: st.Connected, Since: st.Since, Waiting: st.PendingTotal}
