@@ -110,10 +110,12 @@ var (
 )
 
 func (k *fakeKeeper) Import([]byte) (localauth.ImportResult, error) { return k.importRes, k.importErr }
-func (k *fakeKeeper) Status() localauth.Status                     { return k.status }
-func (k *fakeKeeper) VerifyAudit() (localauth.AuditReport, error)  { return k.audit, k.auditErr }
-func (k *fakeKeeper) TimeStatus() localauth.TimeStatus             { return k.time }
-func (k *fakeKeeper) HubPublicKey() ed25519.PublicKey              { return make(ed25519.PublicKey, ed25519.PublicKeySize) }
+func (k *fakeKeeper) Status() localauth.Status                      { return k.status }
+func (k *fakeKeeper) VerifyAudit() (localauth.AuditReport, error)   { return k.audit, k.auditErr }
+func (k *fakeKeeper) TimeStatus() localauth.TimeStatus              { return k.time }
+func (k *fakeKeeper) HubPublicKey() ed25519.PublicKey {
+	return make(ed25519.PublicKey, ed25519.PublicKeySize)
+}
 func (k *fakeKeeper) Decide(r localauth.Request) (localauth.Decision, error) {
 	return k.decide(r)
 }
