@@ -117,6 +117,9 @@ func printStatus(w io.Writer, st localapi.Status) error {
 	if lan := st.LAN; lan != nil {
 		fmt.Fprintf(tw, "lan\thttps://%s (certificate SHA-256 %s)\n", lan.Listen, lan.Fingerprint)
 	}
+	for _, l := range st.Stalled {
+		fmt.Fprintf(tw, "loop stalled\t%s\n", l)
+	}
 	if st.JournalError != "" {
 		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
 	}

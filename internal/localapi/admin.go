@@ -25,6 +25,7 @@ const maxBody = 4 << 10
 
 // Admin serves the admin API. Routes (JSON in and out):
 //
+//	GET  /v1/healthz               {"ok": true}: the server accepts and answers
 //	GET  /v1/status
 //	GET  /v1/devices
 //	GET  /v1/devices/{id}
@@ -39,8 +40,12 @@ type Admin struct {
 	Keeper AdminKeeper
 	// Cloud and LAN report the cloud link's and the LAN API's status; nil
 	// when that part is not running.
-	Cloud   func() cloud.Status
-	LAN     func() LANInfo
+	Cloud func() cloud.Status
+	LAN   func() LANInfo
+	// Loops, when not nil, names the long-running loops that missed their
+	// bound, required or not (a cloud loop stalled does not stop the
+	// watchdog, but the status says so).
+	Loops   Loops
 	Version string
 	Site    string
 	Sim     bool
@@ -69,6 +74,11 @@ type AdminStore interface {
 	Events(after uint64, limit int) ([]store.Event, error)
 }
 
+// Loops is the liveness registry's report.
+type Loops interface {
+	Stale(now time.Time, all bool) []string
+}
+
 // Importer is the credential mailbox (localauth), shared by both APIs.
 type Importer interface {
 	Import(b []byte) (localauth.ImportResult, error)
@@ -95,6 +105,7 @@ type Status struct {
 	Auth         localauth.Status `json:"auth"`
 	Cloud        *cloud.Status    `json:"cloud,omitempty"` // nil: no cloud link configured
 	LAN          *LANInfo         `json:"lan,omitempty"`   // nil: no LAN API configured
+	Stalled      []string         `json:"stalled_loops,omitempty"`
 }
 
 // ActionRequest is the body of POST /v1/devices/{id}/action.
@@ -116,6 +127,7 @@ type errorBody struct {
 // Handler returns the admin API's routes.
 func (a *Admin) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) })
 	mux.HandleFunc("GET /v1/status", a.status)
 	mux.HandleFunc("GET /v1/devices", a.devices)
 	mux.HandleFunc("GET /v1/devices/{id}", a.device)
@@ -151,6 +163,9 @@ func (a *Admin) status(w http.ResponseWriter, r *http.Request) {
 	if a.LAN != nil {
 		l := a.LAN()
 		st.LAN = &l
+	}
+	if a.Loops != nil {
+		st.Stalled = a.Loops.Stale(time.Now(), true)
 	}
 	writeJSON(w, http.StatusOK, st)
 }
