@@ -103,6 +103,9 @@ func (c *AdminClient) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A new connection each time: a kept-alive one would answer although
+	// the server no longer accepts.
+	req.Close = true
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("admin socket %s: %w", c.Socket, err)

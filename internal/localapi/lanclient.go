@@ -148,6 +148,9 @@ func (c *KeyClient) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A new connection each time: a kept-alive one would answer although
+	// the server no longer accepts.
+	req.Close = true
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("lan api %s: %w", c.Base, err)
