@@ -343,10 +343,11 @@ func serveAdmin(admin *localapi.Admin, ln net.Listener, live *liveness.Registry)
 }
 
 // The servers' liveness probes: one request every probeEvery; a server
-// with no request answered for probeBound is stalled.
+// with no request answered for probeBound (three probes, the input
+// watchers' bound) is stalled.
 const (
-	probeEvery = 5 * time.Second
-	probeBound = 3 * probeEvery
+	probeEvery = 3 * time.Second
+	probeBound = 10 * time.Second
 )
 
 // watchdog pings systemd only while the device hub answers and every
