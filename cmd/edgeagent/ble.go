@@ -100,7 +100,8 @@ func (r *bleRunner) services() []service {
 func bleLimits(c config.BLE) ble.Limits {
 	return ble.Limits{
 		MaxConnections: c.MaxConnections, MaxFrame: c.MaxFrameBytes, FramesPerSecond: float64(c.FramesPerSecond),
-		IdleTimeout: c.IdleTimeout.D(), FrameTimeout: c.FrameTimeout.D(),
+		FragmentsPerSecond: float64(c.WritesPerSecond),
+		IdleTimeout:        c.IdleTimeout.D(), FrameTimeout: c.FrameTimeout.D(),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/ble"
 	"github.com/edgeagent/edgeagent/internal/ble/bluetest"
+	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -152,5 +153,15 @@ func TestBLEOnWithoutBusStartsWithoutBLE(t *testing.T) {
 	out, _, code := runBin(t, "status", "--data-dir", data)
 	if code != 0 || !strings.Contains(out, "off: no D-Bus system bus") {
 		t.Errorf("edgeagent status: exit %d\n%s", code, out)
+	}
+}
+
+// Every [ble] limit reaches the server.
+func TestBLELimitsFromConfig(t *testing.T) {
+	got := bleLimits(config.BLE{MaxConnections: 2, MaxFrameBytes: 4096, FramesPerSecond: 3, WritesPerSecond: 100,
+		IdleTimeout: config.Duration(time.Minute), FrameTimeout: config.Duration(2 * time.Second)})
+	want := ble.Limits{MaxConnections: 2, MaxFrame: 4096, FramesPerSecond: 3, FragmentsPerSecond: 100, IdleTimeout: time.Minute, FrameTimeout: 2 * time.Second}
+	if got != want {
+		t.Errorf("limits %+v, want %+v", got, want)
 	}
 }
