@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,6 +212,6 @@ func runBench(b *testing.B, bin string, args ...string) map[string]float64 {
 		}
 		return m
 	}
-	b.Fatal(fmt.Sprintf("%s printed no BenchmarkBLEHubUnlock line:\n%s", bin, out))
+	b.Fatalf("%s printed no BenchmarkBLEHubUnlock line:\n%s", bin, out)
 	return nil
 }
