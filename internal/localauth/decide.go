@@ -255,8 +255,33 @@ func (k *Keeper) evaluate(req Request, proof *wire.Proof, proofMsg *wire.Signed,
 
 // verifyChain parses and verifies the presented grants: an authority-signed
 // grant, or a delegation signed by an owner's holder key followed by that
-// owner's authority-signed grant.
+// owner's authority-signed grant. A chain that verified before is taken
+// from the cache by the hash of its bytes: its signatures cannot have
+// changed, and the authority keys are pinned for the process's life
+// (revocation, validity and the holder proof are still checked every time).
 func (k *Keeper) verifyChain(grants [][]byte, d *Decision) (*chain, Reason) {
+	key := chainKey(grants)
+	if c := k.chains.get(key); c != nil {
+		c.fill(d)
+		return c, ""
+	}
+	c, reason := k.parseChain(grants, d)
+	if reason == "" {
+		k.chains.put(key, c)
+	}
+	return c, reason
+}
+
+// fill records in d what the chain says of the holder.
+func (c *chain) fill(d *Decision) {
+	d.GrantID, d.KeyID, d.Role, d.Name = wire.IDFrom(c.leaf.ID), c.leafHolder, c.leaf.Role, c.leaf.Name
+	if c.owner != nil {
+		d.Delegator = wire.IDFrom(c.leaf.Delegator)
+	}
+}
+
+// parseChain is verifyChain without the cache.
+func (k *Keeper) parseChain(grants [][]byte, d *Decision) (*chain, Reason) {
 	if len(grants) == 0 {
 		return nil, ReasonMalformedGrant
 	}

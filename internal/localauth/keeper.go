@@ -143,6 +143,7 @@ type Keeper struct {
 	clk         clock.Clock
 	log         *slog.Logger
 	authorities map[wire.ID]*wire.Verifier
+	chains      chainCache // grant chains whose signatures verified
 	hubKey      ed25519.PrivateKey
 	hubID       wire.ID
 
