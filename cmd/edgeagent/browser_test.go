@@ -67,6 +67,9 @@ type lanSite struct {
 	hub    *devices.Hub
 	keeper *localauth.Keeper
 	auth   crypto.Signer
+	// stopLAN stops the LAN API (the hub goes off the network) and returns
+	// once it is closed.
+	stopLAN func()
 
 	mu    sync.Mutex
 	cloud localapi.CloudStatus
@@ -87,6 +90,13 @@ func (s *lanSite) cloudStatus() localapi.CloudStatus {
 // startLANSite serves the LAN API of browserConfig on a loopback port,
 // with a resident "alice" (PIN 2468) and a PIN lockout after 3 wrong ones.
 func startLANSite(t *testing.T) *lanSite {
+	t.Helper()
+	return startLANSiteAt(t, "127.0.0.1:0", nil)
+}
+
+// startLANSiteAt is startLANSite on addr (a hub replaced at the same
+// address), with its LAN options changed by opts when not nil.
+func startLANSiteAt(t *testing.T, addr string, opts func(*localapi.LANOptions)) *lanSite {
 	t.Helper()
 	cfg, err := config.Parse("home.toml", []byte(browserConfig))
 	if err != nil {
@@ -130,19 +140,26 @@ func startLANSite(t *testing.T) *lanSite {
 	if _, err := s.keeper.Import(g); err != nil {
 		t.Fatal(err)
 	}
-	lan, err := localapi.NewLAN(localapi.LANOptions{Hub: hub, Store: st, SecState: sec, Keeper: s.keeper, Site: "home", Cloud: s.cloudStatus, Listen: "127.0.0.1:0"})
+	lo := localapi.LANOptions{Hub: hub, Store: st, SecState: sec, Keeper: s.keeper, Site: "home", Cloud: s.cloudStatus, Listen: "127.0.0.1:0"}
+	if opts != nil {
+		opts(&lo)
+	}
+	lan, err := localapi.NewLAN(lo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.url = "https://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
+	lanCtx, cancelLAN := context.WithCancel(ctx)
+	lanDone := make(chan struct{})
+	s.stopLAN = func() { cancelLAN(); <-lanDone }
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = hub.Run(ctx) })
-	wg.Go(func() { _ = lan.Serve(ctx, ln) })
+	wg.Go(func() { _ = lan.Serve(lanCtx, ln); close(lanDone) })
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()

@@ -297,8 +297,10 @@
     newRow();
     switch (d.kind) {
       case 'lock':
-        if (d.state !== 'unlocked') btn('unlock', t('a_unlock'));
-        if (d.state !== 'locked') btn('lock', t('a_lock'));
+        // A key's card is not polled (no session): its state may be
+        // stale, so it offers both.
+        if (d.state !== 'unlocked' || run !== act) btn('unlock', t('a_unlock'));
+        if (d.state !== 'locked' || run !== act) btn('lock', t('a_lock'));
         if (row.firstChild) row.firstChild.classList.add('primary');
         break;
       case 'switch':
@@ -507,6 +509,8 @@
     await addChain(c);
   });
   $('key-start').addEventListener('click', openKey);
+  // A guest link opened while the app is open changes only the fragment.
+  window.addEventListener('hashchange', () => { if (location.hash.includes('grant=')) openKey(); });
   $('key-pin').addEventListener('click', () => showLogin());
   $('key-forget').addEventListener('click', async () => {
     await EA.forget('chain'); await EA.forget('key');
