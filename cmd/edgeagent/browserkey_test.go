@@ -296,6 +296,7 @@ func TestBrowserGuestKey(t *testing.T) {
 	}
 
 	// Signed anyway with the app's check skipped: the hub refuses it too.
+	before, _ := s.hub.Get("heating")
 	wide := await[string](t, owner, `EA.load('chain').then(async (c) => {
 		const k = await EA.load('key');
 		const d = await EA.delegate(k, c[0], EA.parsePEM(`+jsString(guestPub)+`),
@@ -311,8 +312,11 @@ func TestBrowserGuestKey(t *testing.T) {
 	if code != "delegation_too_wide" {
 		t.Errorf("the hub answered %q to a delegation wider than the owner's grant", code)
 	}
-	if st, _ := s.hub.Get("heating"); st.Attrs["mode"] == "heat" {
-		t.Error("the heating went on")
+	if after, _ := s.hub.Get("heating"); after.Attrs["mode"] != before.Attrs["mode"] {
+		t.Errorf("the heating's mode went from %v to %v", before.Attrs["mode"], after.Attrs["mode"])
+	}
+	if d := lastDecision(t, s); d.OK || d.Reason != "delegation_too_wide" {
+		t.Errorf("audit of the wider delegation: %+v", d)
 	}
 
 	// An expired delegation: refused at the door, said so.
