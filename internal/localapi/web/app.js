@@ -264,7 +264,7 @@
     const key = JSON.stringify(devs);
     if (key === shown) return; // unchanged: keep the buttons under the finger
     shown = key;
-    $('devices').replaceChildren(...devs.map(card));
+    $('devices').replaceChildren(...devs.map((d) => card(d)));
   }
 
   function card(d, run) {
