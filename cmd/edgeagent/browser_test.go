@@ -89,14 +89,14 @@ func (s *lanSite) cloudStatus() localapi.CloudStatus {
 
 // startLANSite serves the LAN API of browserConfig on a loopback port,
 // with a resident "alice" (PIN 2468) and a PIN lockout after 3 wrong ones.
-func startLANSite(t *testing.T) *lanSite {
+func startLANSite(t testing.TB) *lanSite {
 	t.Helper()
 	return startLANSiteAt(t, "127.0.0.1:0", nil)
 }
 
 // startLANSiteAt is startLANSite on addr (a hub replaced at the same
 // address), with its LAN options changed by opts when not nil.
-func startLANSiteAt(t *testing.T, addr string, opts func(*localapi.LANOptions)) *lanSite {
+func startLANSiteAt(t testing.TB, addr string, opts func(*localapi.LANOptions)) *lanSite {
 	t.Helper()
 	cfg, err := config.Parse("home.toml", []byte(browserConfig))
 	if err != nil {
@@ -171,7 +171,7 @@ func startLANSiteAt(t *testing.T, addr string, opts func(*localapi.LANOptions)) 
 
 // chromiumPath finds Debian's chromium. Without it the browser tests skip,
 // except under CI=true, where they fail: CI installs it (system-packages.txt).
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
 		if _, err := os.Stat(p); err == nil {
@@ -191,7 +191,7 @@ func chromiumPath(t *testing.T) string {
 // newChromium starts a headless chromium with a fresh profile, sized like a
 // small phone, with the given Accept-Language. Network features that
 // would try to reach the internet are off.
-func newChromium(t *testing.T, acceptLanguage string) context.Context {
+func newChromium(t testing.TB, acceptLanguage string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -224,7 +224,7 @@ func newChromium(t *testing.T, acceptLanguage string) context.Context {
 
 // chrome runs chromedp steps, each batch within 20 s, failing the test with
 // what was being done and the page as it was.
-func chrome(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func chrome(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -235,7 +235,7 @@ func chrome(t *testing.T, ctx context.Context, what string, steps ...chromedp.Ac
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -247,7 +247,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 // text is the visible text of the first element matching a CSS selector.
-func text(t *testing.T, ctx context.Context, sel string) string {
+func text(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

@@ -47,7 +47,7 @@ func (s *lanSite) authorityDir(t *testing.T) string {
 
 // browserKeyPEM opens the app, asks for a key and returns the public key
 // the page shows, after checking that its QR code says the same.
-func browserKeyPEM(t *testing.T, ctx context.Context, url string) string {
+func browserKeyPEM(t testing.TB, ctx context.Context, url string) string {
 	t.Helper()
 	chrome(t, ctx, "make a key",
 		chromedp.Navigate(url),
@@ -68,7 +68,7 @@ func browserKeyPEM(t *testing.T, ctx context.Context, url string) string {
 
 // qrText decodes the QR code drawn in a canvas with zbarimg, from a
 // screenshot: what a phone's camera would read.
-func qrText(t *testing.T, ctx context.Context, sel string) string {
+func qrText(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
 	zbar, err := exec.LookPath("zbarimg")
 	if err != nil {
@@ -109,7 +109,7 @@ func issueFor(t *testing.T, s *lanSite, pub string, args ...string) []byte {
 }
 
 // addGrant pastes a grant (or a link) into the enrolment screen.
-func addGrant(t *testing.T, ctx context.Context, text string) {
+func addGrant(t testing.TB, ctx context.Context, text string) {
 	t.Helper()
 	chrome(t, ctx, "add the grant",
 		chromedp.SetValue(css("#grant-in"), text),
@@ -136,7 +136,7 @@ func lastDecision(t *testing.T, s *lanSite) wire.AuditEntry {
 	return wire.AuditEntry{}
 }
 
-func pemKey(t *testing.T, pub string) crypto.PublicKey {
+func pemKey(t testing.TB, pub string) crypto.PublicKey {
 	t.Helper()
 	k, err := wire.ParsePublicKeyPEM([]byte(pub))
 	if err != nil {
@@ -341,7 +341,7 @@ func TestBrowserGuestKey(t *testing.T) {
 }
 
 // await evaluates a JavaScript expression whose value is a promise.
-func await[T any](t *testing.T, ctx context.Context, expr string) T {
+func await[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
