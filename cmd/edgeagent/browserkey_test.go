@@ -563,8 +563,8 @@ func TestBrowserOffline(t *testing.T) {
 	ctx := newChromium(t, "en-US,en;q=0.9")
 	pub := browserKeyPEM(t, ctx, s.url)
 	addGrant(t, ctx, base64.StdEncoding.EncodeToString(issueFor(t, s, pub, "--name", "olivia", "--role", "resident", "--devices", "*")))
-	if ok := await[bool](t, ctx, `navigator.serviceWorker.ready.then(r => !!r.active)`); !ok {
-		t.Fatal("no service worker")
+	if ok := await[bool](t, ctx, `EA.offline`); !ok {
+		t.Fatal("the app shell was not cached for offline use")
 	}
 	if p := text(t, ctx, "#paths"); !strings.Contains(p, "Connected to your hub") {
 		t.Errorf("paths with the hub up: %q", p)
@@ -584,5 +584,56 @@ func TestBrowserOffline(t *testing.T) {
 	}
 	if who := text(t, ctx, "#key-who"); !strings.Contains(who, "olivia") {
 		t.Errorf("offline, the key screen says %q", who)
+	}
+}
+
+// TestBrowserKeyScreenshots writes the README's pictures of the phone key
+// in English and Korean when EDGEAGENT_SCREENSHOTS names a directory
+// (make screenshots): the key to send, a guest key to hand over, the app
+// opened with the hub off.
+func TestBrowserKeyScreenshots(t *testing.T) {
+	dir := os.Getenv("EDGEAGENT_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set EDGEAGENT_SCREENSHOTS=DIR (make screenshots)")
+	}
+	for _, l := range []struct{ suffix, accept string }{{"", "en-US,en;q=0.9"}, {"-ko", "ko-KR,ko;q=0.9"}} {
+		s := startLANSite(t)
+		ctx := newChromium(t, l.accept)
+		shot := func(ctx context.Context, name string) {
+			t.Helper()
+			chrome(t, ctx, "settle", chromedp.Sleep(300*time.Millisecond))
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+l.suffix+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		guestCtx := newChromium(t, l.accept)
+		guestPub := browserKeyPEM(t, guestCtx, s.url)
+		shot(guestCtx, "key-enrol")
+		ownerKey(t, s, ctx)
+		chrome(t, ctx, "a guest key",
+			chromedp.SetValue(css("#guest-pub"), guestPub),
+			chromedp.SetValue(css("#guest-name"), "gran"),
+			chromedp.Click(css(`#guest-devices input[value="front-door"]`)),
+			chromedp.Click(css(`#guest-days input[value="6"]`)),
+			chromedp.SetValue(css("#guest-from"), "10:00"),
+			chromedp.SetValue(css("#guest-to"), "18:00"),
+			chromedp.SetValue(css("#guest-until"), localInput(time.Now().Add(48*time.Hour))),
+			chromedp.Click(css("#guest-issue")),
+			chromedp.WaitVisible(css("#guest-out")),
+		)
+		shot(ctx, "key-guest")
+		if !await[bool](t, ctx, `EA.offline`) {
+			t.Fatal("the app shell was not cached for offline use")
+		}
+		s.stopLAN()
+		chrome(t, ctx, "the hub off",
+			chromedp.Navigate(s.url),
+			chromedp.WaitVisible(css(`#paths[data-path="none"]`)),
+		)
+		shot(ctx, "key-offline")
 	}
 }

@@ -627,7 +627,16 @@
   // --- start
   document.querySelectorAll('[data-i18n]').forEach((e) => { e.textContent = t(e.dataset.i18n); });
   document.title = t('title');
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => { /* no offline copy: the app still works online */ });
+  if ('serviceWorker' in navigator) {
+    // The page goes into the worker's cache (sw.js: CACHE) from here, in
+    // this resident's language.
+    // EA.offline settles true once the app opens with no network.
+    EA.offline = navigator.serviceWorker.register('/sw.js')
+      .then(() => navigator.serviceWorker.ready)
+      .then(() => Promise.all([caches.open('edgeagent-shell-v1'), fetch('/', { cache: 'no-store' })]))
+      .then(([c, r]) => (r.ok ? c.put('/', r).then(() => true) : false))
+      .catch(() => false); // no offline copy: the app still works online
+  }
   (async function start() {
     const p = await paths();
     if (!(await pinned())) { showRefused(); return; }

@@ -6,10 +6,14 @@
 // replayed answer must never pass for the hub's.
 'use strict';
 const CACHE = 'edgeagent-shell-v1';
-const SHELL = ['/', '/app.js', '/key.js', '/qrcodegen.js', '/app.css', '/icon.svg', '/manifest.webmanifest'];
+const FILES = ['/app.js', '/key.js', '/qrcodegen.js', '/app.css', '/icon.svg', '/manifest.webmanifest'];
+// The page itself is cached by the page (app.js), not here: it is made in
+// the resident's language, and only the page's own request carries that
+// (the worker's may not).
+const SHELL = ['/'].concat(FILES);
 
 self.addEventListener('install', (ev) => {
-  ev.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  ev.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
 });
 self.addEventListener('activate', (ev) => {
   ev.waitUntil(caches.keys()
