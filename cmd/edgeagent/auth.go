@@ -80,7 +80,7 @@ func (g *grantFlags) register(fs interface {
 	BoolVar(*bool, string, bool, string)
 }) {
 	fs.StringVar(&g.site, "site", "", "site id (the hub's)")
-	fs.StringVar(&g.holder, "holder", "", "holder public key FILE.pub")
+	fs.StringVar(&g.holder, "holder", "", "holder public key FILE.pub, or - to read it (PEM) from standard input, as the web app shows it")
 	fs.StringVar(&g.name, "name", "", "holder name (the PIN login user)")
 	fs.StringVar(&g.role, "role", "", "owner, resident, guest or service")
 	fs.StringVar(&g.devices, "devices", "", "device ids, comma separated, or *")
@@ -101,8 +101,21 @@ func (g *grantFlags) spec(stdin io.Reader) (localauth.GrantSpec, error) {
 	if g.holder == "" {
 		return s, usagef("--holder FILE.pub is required")
 	}
-	pub, err := localauth.LoadPublicKey(g.holder)
-	if err != nil {
+	var pub crypto.PublicKey
+	var err error
+	if g.holder == "-" {
+		// A phone's key pasted from the web app ("Use this phone as a key").
+		if g.pinStdin {
+			return s, usagef("--holder - and --pin-stdin both read standard input: give the key as a file")
+		}
+		b, rerr := io.ReadAll(io.LimitReader(stdin, 64<<10))
+		if rerr != nil {
+			return s, fmt.Errorf("--holder -: reading standard input: %w", rerr)
+		}
+		if pub, err = wire.ParsePublicKeyPEM(b); err != nil {
+			return s, fmt.Errorf("--holder - (standard input): %w", err)
+		}
+	} else if pub, err = localauth.LoadPublicKey(g.holder); err != nil {
 		return s, fmt.Errorf("--holder %s: %w", g.holder, err)
 	}
 	s = localauth.GrantSpec{

@@ -67,6 +67,9 @@ type lanSite struct {
 	hub    *devices.Hub
 	keeper *localauth.Keeper
 	auth   crypto.Signer
+	// stopLAN stops the LAN API (the hub goes off the network) and returns
+	// once it is closed.
+	stopLAN func()
 
 	mu    sync.Mutex
 	cloud localapi.CloudStatus
@@ -86,7 +89,14 @@ func (s *lanSite) cloudStatus() localapi.CloudStatus {
 
 // startLANSite serves the LAN API of browserConfig on a loopback port,
 // with a resident "alice" (PIN 2468) and a PIN lockout after 3 wrong ones.
-func startLANSite(t *testing.T) *lanSite {
+func startLANSite(t testing.TB) *lanSite {
+	t.Helper()
+	return startLANSiteAt(t, "127.0.0.1:0", nil)
+}
+
+// startLANSiteAt is startLANSite on addr (a hub replaced at the same
+// address), with its LAN options changed by opts when not nil.
+func startLANSiteAt(t testing.TB, addr string, opts func(*localapi.LANOptions)) *lanSite {
 	t.Helper()
 	cfg, err := config.Parse("home.toml", []byte(browserConfig))
 	if err != nil {
@@ -130,19 +140,26 @@ func startLANSite(t *testing.T) *lanSite {
 	if _, err := s.keeper.Import(g); err != nil {
 		t.Fatal(err)
 	}
-	lan, err := localapi.NewLAN(localapi.LANOptions{Hub: hub, Store: st, SecState: sec, Keeper: s.keeper, Site: "home", Cloud: s.cloudStatus, Listen: "127.0.0.1:0"})
+	lo := localapi.LANOptions{Hub: hub, Store: st, SecState: sec, Keeper: s.keeper, Site: "home", Cloud: s.cloudStatus, Listen: "127.0.0.1:0"}
+	if opts != nil {
+		opts(&lo)
+	}
+	lan, err := localapi.NewLAN(lo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.url = "https://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
+	lanCtx, cancelLAN := context.WithCancel(ctx)
+	lanDone := make(chan struct{})
+	s.stopLAN = func() { cancelLAN(); <-lanDone }
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = hub.Run(ctx) })
-	wg.Go(func() { _ = lan.Serve(ctx, ln) })
+	wg.Go(func() { _ = lan.Serve(lanCtx, ln); close(lanDone) })
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
@@ -154,7 +171,7 @@ func startLANSite(t *testing.T) *lanSite {
 
 // chromiumPath finds Debian's chromium. Without it the browser tests skip,
 // except under CI=true, where they fail: CI installs it (system-packages.txt).
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
 		if _, err := os.Stat(p); err == nil {
@@ -174,7 +191,7 @@ func chromiumPath(t *testing.T) string {
 // newChromium starts a headless chromium with a fresh profile, sized like a
 // small phone, with the given Accept-Language. Network features that
 // would try to reach the internet are off.
-func newChromium(t *testing.T, acceptLanguage string) context.Context {
+func newChromium(t testing.TB, acceptLanguage string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -207,7 +224,7 @@ func newChromium(t *testing.T, acceptLanguage string) context.Context {
 
 // chrome runs chromedp steps, each batch within 20 s, failing the test with
 // what was being done and the page as it was.
-func chrome(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func chrome(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -218,7 +235,7 @@ func chrome(t *testing.T, ctx context.Context, what string, steps ...chromedp.Ac
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -230,7 +247,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 // text is the visible text of the first element matching a CSS selector.
-func text(t *testing.T, ctx context.Context, sel string) string {
+func text(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
 	sub, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

@@ -250,9 +250,11 @@ type route struct {
 //	                                   or {"action", "value", "chain", "proof"} with a phone key
 //	GET  /api/v1/devices               (session) the devices the grant allows
 //	GET  /api/v1/status                (session) cloud link, trusted time
+//	GET  /api/v1/hub                   certificate fingerprint, hub key, device catalogue (public)
 //	GET  /api/v1/events?limit=N        (session) recent events the role may see
 //	POST /api/v1/credentials           a signed grant or revocation snapshot (mailbox)
-//	GET  /, /app.js, /app.css, /icon.svg   the web app
+//	GET  /, /app.js, /key.js, ...       the web app (every file of web/), its
+//	                                   manifest and service worker
 func (l *LAN) Handler() http.Handler {
 	mux := http.NewServeMux()
 	routes := []route{
@@ -264,6 +266,7 @@ func (l *LAN) Handler() http.Handler {
 		{"POST", "/api/v1/devices/{id}/action", l.action},
 		{"GET", "/api/v1/devices", l.devices},
 		{"GET", "/api/v1/status", l.status},
+		{"GET", "/api/v1/hub", l.hubInfo},
 		{"GET", "/api/v1/events", l.events},
 		{"POST", "/api/v1/credentials", l.credentials},
 	}

@@ -70,6 +70,9 @@ func newWebAssets() (*webAssets, error) {
 
 func newWebFile(name string, body []byte) *webFile {
 	f := &webFile{ctype: mime.TypeByExtension(path.Ext(name)), body: body}
+	if path.Ext(name) == ".webmanifest" {
+		f.ctype = "application/manifest+json" // not in every system's MIME table
+	}
 	if f.ctype == "" {
 		f.ctype = "application/octet-stream"
 	}
