@@ -40,6 +40,13 @@ type ack struct {
 func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	window := s.opts.Window
 	acks := make(chan ack, window)
+	// One goroutine waits for the tokens in publish order (a broker
+	// acknowledges in order; one that does not only makes a later PUBACK
+	// wait for an earlier one): no goroutine per event. At most window
+	// tokens are outstanding, so neither channel ever blocks the loop.
+	tokens := make(chan published, window)
+	defer close(tokens)
+	go waitAcks(ctx, tokens, acks)
 	inflight := map[uint64]time.Time{} // seq -> when published
 	var queue []store.Event            // read ahead from the outbox, not yet published
 	var after uint64                   // the last seq read
@@ -107,7 +114,7 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 			}
 			tok := sess.Publish(s.topics.Evt, false, payload)
 			inflight[ev.Seq] = s.clk.Now()
-			go waitAck(ctx, tok, outbox.Ref{Seq: ev.Seq, Class: ev.Class}, acks)
+			tokens <- published{tok, outbox.Ref{Seq: ev.Seq, Class: ev.Class}}
 		}
 		if len(inflight) > 0 && watch == 0 {
 			watch = time.Second
@@ -154,17 +161,27 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	}
 }
 
-// waitAck reports tok's outcome, unless the session ends first (with a
-// persistent session paho may never complete a token of a lost
-// connection).
-func waitAck(ctx context.Context, tok mqtt.Token, ref outbox.Ref, acks chan<- ack) {
-	select {
-	case <-tok.Done():
+// published is an event's publish awaiting its PUBACK.
+type published struct {
+	tok mqtt.Token
+	ref outbox.Ref
+}
+
+// waitAcks reports each token's outcome in publish order, until tokens is
+// closed or the session ends (with a persistent session paho may never
+// complete a token of a lost connection).
+func waitAcks(ctx context.Context, tokens <-chan published, acks chan<- ack) {
+	for p := range tokens {
 		select {
-		case acks <- ack{ref, tok.Error()}:
+		case <-p.tok.Done():
+			select {
+			case acks <- ack{p.ref, p.tok.Error()}:
+			case <-ctx.Done():
+				return
+			}
 		case <-ctx.Done():
+			return
 		}
-	case <-ctx.Done():
 	}
 }
 
