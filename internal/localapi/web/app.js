@@ -335,8 +335,6 @@
         btn('stop', t('a_stop'));
         btn('close', t('a_close'));
         break;
-      default: // a key's device known from its grant alone
-        d.actions.forEach((a) => btn(a, S['a_' + a] ? t('a_' + a) : a));
     }
     c.querySelectorAll('.actions:empty').forEach((r) => r.remove());
     return c;
@@ -510,16 +508,14 @@
   // keyDevices is what the key may use: the grant's own devices and actions
   // (its claims, held here), named and typed by the hub's catalogue (ids,
   // names, kinds, offered actions; public, no state). The catalogue is
-  // kept with the pin, so that with no network (Bluetooth) the key still
-  // has its buttons; no device state is kept: a stale state must not pass
-  // for the hub's. Without a catalogue, a grant naming its devices and
-  // actions still gives buttons.
+  // kept with the pin (the app cannot open its first time without the
+  // hub), so that with no network (Bluetooth) the key still has its
+  // buttons. No device state is kept: a stale state must not pass for the
+  // hub's.
   function keyDevices() {
-    const cat = (hub && hub.devices) || JSON.parse(localStorage.getItem('hub-catalogue') || 'null');
-    const mine = (x) => ({ id: x.id, name: x.name, kind: x.kind, state: keyStates[x.id] || '', actions: x.actions.filter((a) => EA.allows(grant.actions, a)) });
-    if (cat) return cat.filter((x) => EA.allows(grant.devices, x.id)).map(mine);
-    if (grant.devices.includes('*') || grant.actions.includes('*')) return [];
-    return grant.devices.map((id) => mine({ id, kind: '', actions: grant.actions.filter((a) => !a.startsWith('set-')) }));
+    const cat = (hub && hub.devices) || JSON.parse(localStorage.getItem('hub-catalogue') || '[]');
+    return cat.filter((x) => EA.allows(grant.devices, x.id))
+      .map((x) => ({ id: x.id, name: x.name, kind: x.kind, state: keyStates[x.id] || '', actions: x.actions.filter((a) => EA.allows(grant.actions, a)) }));
   }
 
   // takeFragment reads a grant handed over in the link's fragment and
