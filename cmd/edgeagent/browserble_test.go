@@ -361,10 +361,12 @@ func TestBrowserBLEGuestUnlock(t *testing.T) {
 	// The next press reconnects to the hub chosen before (no chooser) and
 	// unlocks.
 	eval[int](t, guest, `__bleShim.dropWrite = 0`)
+	w0 := eval[int](t, guest, `__bleShim.writes`)
 	chrome(t, guest, "unlock over Bluetooth",
 		chromedp.Click(css(keyCard("front-door")+` button[data-action="unlock"]`)),
 		chromedp.WaitVisible(css(keyCard("front-door")+`[data-state="unlocked"]`)),
 	)
+	t.Logf("a guest's unlock over Web Bluetooth: %d writes of 20 bytes or less", eval[int](t, guest, `__bleShim.writes`)-w0)
 	oinfo, err := localauth.ParseGrant(ownerGrant)
 	if err != nil {
 		t.Fatal(err)

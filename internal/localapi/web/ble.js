@@ -14,7 +14,7 @@ window.EABLE = (function () {
   // Web Bluetooth does not tell the ATT MTU it negotiated, and a write
   // without response longer than MTU − 3 fails or is cut by some stacks
   // (nothing comes back to say which). 20 bytes fit the smallest MTU (23)
-  // every device supports: an unlock is about 60 writes, sent back to back
+  // every device supports: an unlock is 30 to 50 writes, sent back to back
   // with no round trip each, still 2 round trips in all.
   const FRAGMENT = 20;
   const PREFIX = 2;
