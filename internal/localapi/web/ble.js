@@ -69,11 +69,12 @@ window.EABLE = (function () {
     };
   }
 
-  // plain turns a decoded answer's maps with text keys into objects.
+  // plain turns a decoded answer's maps with text keys into objects (a
+  // key "__proto__" from the air would otherwise set the object's prototype).
   function plain(v) {
     if (v instanceof Map) {
       const o = {};
-      v.forEach((x, k) => { o[String(k)] = plain(x); });
+      v.forEach((x, k) => { if (k !== '__proto__') o[String(k)] = plain(x); });
       return o;
     }
     return Array.isArray(v) ? v.map(plain) : v;
