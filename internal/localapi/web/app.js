@@ -63,7 +63,14 @@
       tofu_first: 'Hub certificate pinned on first use: {f}. Compare it with edgeagent status on the hub.',
       tofu_ok: 'Hub certificate {f} (pinned).',
       tofu_changed: 'Refused: this hub\'s certificate is not the one this phone pinned ({o}; now {n}). Someone may be pretending to be your hub, or the hub was replaced. Nothing was sent. If the hub was replaced, check its new fingerprint with edgeagent status before trusting it.',
-      tofu_reset: 'The hub was replaced: trust its new certificate'
+      tofu_reset: 'The hub was replaced: trust its new certificate',
+      ble_missing: 'This browser has no Bluetooth (e.g. Safari on iPhone). Connect to the home Wi-Fi to use your key.',
+      ble_cancelled: 'No hub was chosen. Press again and choose your hub.',
+      ble_lost: 'The Bluetooth connection to the hub broke off before it answered. Check the door, stand closer and try again.',
+      ble_timeout: 'The hub did not answer over Bluetooth. Check the door, stand closer and try again.',
+      ble_failed: 'Bluetooth failed ({m}). Stand closer and try again.',
+      via_ble: 'Your buttons use Bluetooth: your browser asks which hub to use the first time.',
+      unknown_device: 'The hub has no such device.', no_buttons: 'Connect to the home Wi-Fi once to see this key\'s buttons.'
     },
     ko: {
       title: '우리 집', login_title: '홈 허브 로그인', user: '이름', pin: 'PIN', login: '로그인',
@@ -124,7 +131,14 @@
       tofu_first: '처음 사용할 때 허브 인증서를 고정했습니다: {f}. 허브에서 edgeagent status와 비교하세요.',
       tofu_ok: '허브 인증서 {f} (고정됨).',
       tofu_changed: '거부됨: 이 허브의 인증서가 이 휴대폰에 고정된 것과 다릅니다 ({o}; 지금 {n}). 누군가 허브를 사칭하거나 허브가 교체되었을 수 있습니다. 아무것도 보내지 않았습니다. 허브를 교체했다면 신뢰하기 전에 edgeagent status로 새 지문을 확인하세요.',
-      tofu_reset: '허브를 교체했습니다: 새 인증서 신뢰'
+      tofu_reset: '허브를 교체했습니다: 새 인증서 신뢰',
+      ble_missing: '이 브라우저에는 블루투스가 없습니다 (예: iPhone의 Safari). 열쇠를 쓰려면 집 Wi-Fi에 연결하세요.',
+      ble_cancelled: '허브를 선택하지 않았습니다. 다시 눌러 우리 집 허브를 선택하세요.',
+      ble_lost: '허브가 응답하기 전에 블루투스 연결이 끊어졌습니다. 문을 확인하고 더 가까이에서 다시 시도하세요.',
+      ble_timeout: '허브가 블루투스로 응답하지 않았습니다. 문을 확인하고 더 가까이에서 다시 시도하세요.',
+      ble_failed: '블루투스 오류 ({m}). 더 가까이에서 다시 시도하세요.',
+      via_ble: '버튼은 블루투스를 사용합니다: 처음에는 브라우저가 어느 허브를 쓸지 묻습니다.',
+      unknown_device: '허브에 그런 기기가 없습니다.', no_buttons: '이 열쇠의 버튼을 보려면 한 번 집 Wi-Fi에 연결하세요.'
     }
   };
   // The server sets <html lang> from Accept-Language; the browser's own
@@ -377,8 +391,10 @@
     if (!r.ok) return true; // the hub does not answer: nothing is sent to it either
     hub = r.data;
     const pin = JSON.parse(localStorage.getItem('hub-pin') || 'null');
+    const keep = () => localStorage.setItem('hub-catalogue', JSON.stringify(hub.devices || []));
     if (!pin) {
       localStorage.setItem('hub-pin', JSON.stringify({ fingerprint: hub.fingerprint, hub_key: hub.hub_key }));
+      keep();
       $('hub-pin').textContent = t('tofu_first', { f: hub.fingerprint });
       return true;
     }
@@ -387,6 +403,7 @@
       $('tofu-text').textContent = t('tofu_changed', { o: pin.fingerprint, n: hub.fingerprint });
       return false;
     }
+    keep();
     if (!$('hub-pin').textContent) $('hub-pin').textContent = t('tofu_ok', { f: hub.fingerprint });
     return true;
   }
@@ -402,10 +419,12 @@
   $('tofu-reset').addEventListener('click', () => {
     if (!refusedFP) return;
     localStorage.removeItem('hub-pin');
+    localStorage.removeItem('hub-catalogue');
     location.reload();
   });
 
   // --- which way to the hub: the LAN, Bluetooth, or neither
+  let route = 'lan';
   async function paths() {
     let lan = false;
     try { lan = (await fetch('/healthz', { cache: 'no-store' })).ok; } catch (e) { lan = false; }
@@ -414,6 +433,10 @@
       try { ble = (await navigator.bluetooth.getAvailability()) ? 'on' : 'off'; } catch (e) { ble = 'off'; }
     }
     const path = lan ? (ble === 'on' ? 'lan_ble' : 'lan') : ble === 'on' ? 'ble' : ble === 'off' ? 'none_off' : 'none';
+    // The key's buttons go over the LAN when the hub answers there, else
+    // over Bluetooth where the browser has it (on, or unknown: the chooser
+    // then says what is wrong).
+    route = lan ? 'lan' : ble === 'missing' ? 'none' : 'ble';
     const p = $('paths');
     p.textContent = t('path_' + path);
     p.dataset.path = path.startsWith('none') ? 'none' : path;
@@ -472,15 +495,28 @@
     let d = '';
     if (grant.exp) d += t('key_until', { t: fmtTime(new Date(grant.exp * 1000).toISOString()) });
     $('key-who').textContent = t('key_who', { u: grant.name, r: t('role_' + grant.role), d });
-    const cat = (hub && hub.devices) || [];
-    const mine = cat.filter((x) => EA.allows(grant.devices, x.id))
-      .map((x) => ({ id: x.id, name: x.name, kind: x.kind, state: keyStates[x.id] || '', actions: x.actions.filter((a) => EA.allows(grant.actions, a)) }));
+    const mine = keyDevices();
     $('key-devices').replaceChildren(...mine.map((x) => card(x, keyAct)));
+    $('key-via').textContent = route === 'ble' ? t('via_ble') : '';
+    keyMsg('key-msg', mine.length || !grant ? '' : 'no_buttons');
     const owner = grant.role === 'owner' && !grant.delegator;
     $('guest').hidden = !owner;
     if (owner) guestForm(mine);
   }
   const keyStates = {};
+
+  // keyDevices is what the key may use: the grant's own devices and actions
+  // (its claims, held here), named and typed by the hub's catalogue (ids,
+  // names, kinds, offered actions; public, no state). The catalogue is
+  // kept with the pin (the app cannot open its first time without the
+  // hub), so that with no network (Bluetooth) the key still has its
+  // buttons. No device state is kept: a stale state must not pass for the
+  // hub's.
+  function keyDevices() {
+    const cat = (hub && hub.devices) || JSON.parse(localStorage.getItem('hub-catalogue') || '[]');
+    return cat.filter((x) => EA.allows(grant.devices, x.id))
+      .map((x) => ({ id: x.id, name: x.name, kind: x.kind, state: keyStates[x.id] || '', actions: x.actions.filter((a) => EA.allows(grant.actions, a)) }));
+  }
 
   // takeFragment reads a grant handed over in the link's fragment and
   // removes it from the address bar and the history.
@@ -518,24 +554,31 @@
     showLogin();
   });
 
-  // keyAct acts with the key over the LAN: a challenge from the hub,
-  // checked against the pinned hub key; the holder proof signed here; the
-  // action with the chain and the proof. It returns the hub's answer.
+  // keyAct acts with the key over the LAN, or over Bluetooth when the hub
+  // does not answer on the network: a challenge from the hub, checked
+  // against the pinned hub key; the holder proof signed here; the action
+  // with the chain and the proof. It returns the hub's answer. Each call is
+  // one press of a button: nothing unlocks without the person's gesture.
   async function keyAct(id, action, value, b) {
     if (b) b.disabled = true;
     keyMsg('key-msg');
     let r;
     try {
-      r = await keyPath(id, action, value);
+      // Bluetooth first thing: the browser's chooser needs the gesture.
+      if (route === 'ble') r = await EABLE.act(key, chain, id, action, value, pinnedHubKey());
+      else if (route === 'none') r = { ok: false, data: { error: { code: 'ble_missing' } } };
+      else r = await keyPath(id, action, value);
     } catch (e) {
       r = { ok: false, data: { error: { code: e.code || 'error', message: e.message } } };
     }
     if (b) b.disabled = false;
+    // The LAN went away: the next press may go over Bluetooth.
+    if (route === 'lan' && code(r.data) === 'network') await paths().then(showKey);
     if (!r.ok) { keyMsg('key-msg', code(r.data), r.data.error && r.data.error.message); return r; }
     keyStates[id] = r.data.state.state;
     const c = document.querySelector('#key-devices article[data-device="' + CSS.escape(id) + '"]');
-    const x = ((hub && hub.devices) || []).find((v) => v.id === id);
-    if (c && x) c.replaceWith(card({ id, name: x.name, kind: x.kind, state: keyStates[id], attrs: r.data.state.attrs, actions: [...c.querySelectorAll('button')].map((e) => e.dataset.action) }, keyAct));
+    const x = keyDevices().find((v) => v.id === id);
+    if (c && x) c.replaceWith(card(Object.assign(x, { attrs: r.data.state.attrs }), keyAct));
     return r;
   }
   async function keyPath(id, action, value) {

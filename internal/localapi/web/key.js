@@ -76,7 +76,9 @@ window.EA = (function () {
 
   // decode reads one item and refuses trailing bytes, indefinite lengths,
   // duplicate map keys and floats: what the hub's decoder refuses too.
-  function decode(b) {
+  // answer: true reads a hub's answer over Bluetooth (ble.js), whose device
+  // state may hold floats (a temperature) and nulls; signed messages never do.
+  function decode(b, answer) {
     let i = 0;
     const need = (n) => { if (i + n > b.length) throw fail('cbor', 'cbor: truncated'); };
     function arg(ai) {
@@ -97,6 +99,8 @@ window.EA = (function () {
       if (major === 7) {
         if (ib === 0xf4) return false;
         if (ib === 0xf5) return true;
+        if (answer && ib === 0xf6) return null;
+        if (answer && ib >= 0xf9 && ib <= 0xfb) return float(ib);
         throw fail('cbor', 'cbor: unsupported simple value or float');
       }
       const n = arg(ib & 31);
@@ -117,6 +121,19 @@ window.EA = (function () {
         }
         default: return { tag: n, value: item(depth + 1) };
       }
+    }
+    function float(ib) {
+      const n = { 0xf9: 2, 0xfa: 4, 0xfb: 8 }[ib];
+      need(n);
+      const dv = new DataView(b.buffer, b.byteOffset + i, n);
+      i += n;
+      if (n === 4) return dv.getFloat32(0);
+      if (n === 8) return dv.getFloat64(0);
+      const h = dv.getUint16(0);
+      const e = (h >> 10) & 31;
+      const m = h & 1023;
+      const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (m + 1024) * 2 ** (e - 25);
+      return h & 0x8000 ? -v : v;
     }
     const v = item(0);
     if (i !== b.length) throw fail('cbor', 'cbor: trailing bytes');

@@ -6,7 +6,7 @@
 // replayed answer must never pass for the hub's.
 'use strict';
 const CACHE = 'edgeagent-shell-v1';
-const FILES = ['/app.js', '/key.js', '/qrcodegen.js', '/app.css', '/icon.svg', '/manifest.webmanifest'];
+const FILES = ['/app.js', '/key.js', '/ble.js', '/qrcodegen.js', '/app.css', '/icon.svg', '/manifest.webmanifest'];
 // The page itself is cached by the page (app.js), not here: it is made in
 // the resident's language, and only the page's own request carries that
 // (the worker's may not).
