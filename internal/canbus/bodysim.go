@@ -104,7 +104,7 @@ func (s *BodySim) SendStatus(ctx context.Context) error {
 func (s *BodySim) Run(ctx context.Context, period time.Duration) error {
 	stop := context.AfterFunc(ctx, func() { s.conn.Close() })
 	defer stop()
-	go s.read()
+	go s.ReadCommands()
 	t := time.NewTicker(period) // real time: this stands for another ECU
 	defer t.Stop()
 	for {
@@ -119,8 +119,9 @@ func (s *BodySim) Run(ctx context.Context, period time.Duration) error {
 	}
 }
 
-// read applies command frames until the connection closes.
-func (s *BodySim) read() {
+// ReadCommands applies command frames until the connection closes (Run
+// calls it; a test that sends status itself calls it alone).
+func (s *BodySim) ReadCommands() {
 	rx := socketcan.NewReceiver(s.conn)
 	for rx.Receive() {
 		if rx.HasErrorFrame() {

@@ -111,7 +111,7 @@ func newSimPair(t testing.TB) (*Bus, *BodySim) {
 		t.Fatal(err)
 	}
 	sim.Locks = map[string]string{"LockCmdFL": "LockedFL", "LockCmdFR": "LockedFR", "LockCmdRL": "LockedRL", "LockCmdRR": "LockedRR", "ChargeCmd": "ChargeLocked"}
-	go sim.read()
+	go sim.ReadCommands()
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return New(a, loadSim(t)), sim
 }
