@@ -15,7 +15,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint32(768), uint8(8), []byte{0b1110, 0b0010, 1, 7, 0, 0, 0, 0}, false, false) // a status frame
 	f.Add(uint32(768), uint8(4), []byte{1, 2, 3, 4}, false, false)                       // short
 	f.Add(uint32(512), uint8(8), []byte{2, 0, 0, 0, 0, 0, 0, 0}, false, false)           // a command, not a status
-	f.Add(uint32(768), uint8(8), make([]byte, 8), true, false)                            // extended id
+	f.Add(uint32(768), uint8(8), make([]byte, 8), true, false)                           // extended id
 	f.Fuzz(func(t *testing.T, id uint32, n uint8, data []byte, ext, remote bool) {
 		fr := can.Frame{ID: id, Length: n, IsExtended: ext, IsRemote: remote}
 		copy(fr.Data[:], data)

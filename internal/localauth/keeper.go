@@ -176,14 +176,14 @@ type Keeper struct {
 	// revLost is the trusted time at which the revocation list was found
 	// lost (store recovered, its record unreadable); zero when it is known.
 	// See revLostRefuses.
-	revLost  time.Time
+	revLost time.Time
 	// doorUnlocks: when each holder key last had a car door unlock
 	// granted, for VehiclePolicy.DoorFirst (in memory: a restart asks for
 	// the door again).
 	doorUnlocks map[wire.ID]time.Time
-	warnings []string // problems found at start that a person must act on
-	ch       challenges
-	timer    clock.Timer
+	warnings    []string // problems found at start that a person must act on
+	ch          challenges
+	timer       clock.Timer
 
 	audit auditState // the audit chain's head outside the store
 
