@@ -2,12 +2,11 @@ package canbus
 
 import (
 	"context"
+	"errors"
+	"io"
 	"maps"
-	"net"
 	"sync"
 	"time"
-
-	"go.einride.tech/can/pkg/socketcan"
 )
 
 // BodySim is a simulated body controller for `edgeagent run --sim`, the
@@ -17,8 +16,7 @@ import (
 // echoed as named in Echo).
 type BodySim struct {
 	cmd, stat *DB
-	conn      net.Conn
-	tx        *socketcan.Transmitter
+	conn      io.ReadWriteCloser
 	// Locks maps a lock command signal to its status signal.
 	Locks map[string]string
 	// Echo maps a command signal to a status signal that copies it.
@@ -33,7 +31,7 @@ type BodySim struct {
 
 // NewBodySim is a controller on conn. commands are the hub's command
 // signals (what it reads), status the signals it sends, all of file.
-func NewBodySim(conn net.Conn, file string, data []byte, commands, status []string) (*BodySim, error) {
+func NewBodySim(conn io.ReadWriteCloser, file string, data []byte, commands, status []string) (*BodySim, error) {
 	cmd, err := Parse(file, data, nil, commands)
 	if err != nil {
 		return nil, err
@@ -42,7 +40,7 @@ func NewBodySim(conn net.Conn, file string, data []byte, commands, status []stri
 	if err != nil {
 		return nil, err
 	}
-	s := &BodySim{cmd: cmd, stat: stat, conn: conn, tx: socketcan.NewTransmitter(conn),
+	s := &BodySim{cmd: cmd, stat: stat, conn: conn,
 		values: map[string]float64{}, seen: make(chan struct{})}
 	for _, n := range status {
 		s.values[n] = 0
@@ -93,7 +91,7 @@ func (s *BodySim) SendStatus(ctx context.Context) error {
 		return err
 	}
 	for _, f := range frames {
-		if err := s.tx.TransmitFrame(ctx, f); err != nil {
+		if _, err := s.conn.Write(marshalFrame(f)); err != nil {
 			return err
 		}
 	}
@@ -122,12 +120,16 @@ func (s *BodySim) Run(ctx context.Context, period time.Duration) error {
 // ReadCommands applies command frames until the connection closes (Run
 // calls it; a test that sends status itself calls it alone).
 func (s *BodySim) ReadCommands() {
-	rx := socketcan.NewReceiver(s.conn)
-	for rx.Receive() {
-		if rx.HasErrorFrame() {
+	buf := make([]byte, frameSize)
+	for {
+		f, err := readFrame(s.conn, buf)
+		if errors.Is(err, errFrame) {
 			continue
 		}
-		v, ok := s.cmd.Decode(rx.Frame())
+		if err != nil {
+			return
+		}
+		v, ok := s.cmd.Decode(f)
 		if !ok {
 			continue
 		}

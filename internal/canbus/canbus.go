@@ -10,18 +10,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
-	"net"
 	"os"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"go.einride.tech/can"
 	"go.einride.tech/can/pkg/dbc"
 	"go.einride.tech/can/pkg/descriptor"
-	"go.einride.tech/can/pkg/socketcan"
 )
 
 // Sentinel errors.
@@ -178,20 +176,15 @@ type Stats struct {
 // Bus is a CAN link to the body controller: Send implements devices.Bus.
 type Bus struct {
 	db   *DB
-	conn net.Conn
-	tx   *socketcan.Transmitter
+	conn io.ReadWriteCloser
 
 	mu    sync.Mutex
 	stats Stats
 }
 
-// sendTimeout bounds one frame write: a bus-off controller must not hold a
-// door command forever.
-const sendTimeout = time.Second
-
 // Dial opens the SocketCAN interface iface ("can0", "vcan0").
 func Dial(iface string, db *DB) (*Bus, error) {
-	conn, err := socketcan.Dial("can", iface)
+	conn, err := dial(iface)
 	if err != nil {
 		return nil, fmt.Errorf("canbus: opening %s: %w", iface, err)
 	}
@@ -199,8 +192,8 @@ func Dial(iface string, db *DB) (*Bus, error) {
 }
 
 // New is a Bus on a connection carrying SocketCAN frames (16 bytes each).
-func New(conn net.Conn, db *DB) *Bus {
-	return &Bus{db: db, conn: conn, tx: socketcan.NewTransmitter(conn)}
+func New(conn io.ReadWriteCloser, db *DB) *Bus {
+	return &Bus{db: db, conn: conn}
 }
 
 // Send writes the frames carrying these signals.
@@ -209,12 +202,12 @@ func (b *Bus) Send(values map[string]float64) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
-	defer cancel()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, f := range frames {
-		if err := b.tx.TransmitFrame(ctx, f); err != nil {
+		// A raw CAN socket write does not block on a full queue: it fails
+		// (ENOBUFS), and the action answers that error.
+		if _, err := b.conn.Write(marshalFrame(f)); err != nil {
 			b.stats.SendFails++
 			return fmt.Errorf("canbus: frame %03x: %w", f.ID, err)
 		}
@@ -229,13 +222,20 @@ func (b *Bus) Send(values map[string]float64) error {
 func (b *Bus) Run(ctx context.Context, status func(map[string]float64)) error {
 	stop := context.AfterFunc(ctx, func() { b.conn.Close() })
 	defer stop()
-	rx := socketcan.NewReceiver(b.conn)
-	for rx.Receive() {
-		if rx.HasErrorFrame() {
+	buf := make([]byte, frameSize)
+	for {
+		f, err := readFrame(b.conn, buf)
+		if errors.Is(err, errFrame) {
 			b.count(func(s *Stats) { s.Frames++; s.Ignored++ })
 			continue
 		}
-		v, ok := b.db.Decode(rx.Frame())
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("canbus: reading: %w", err)
+		}
+		v, ok := b.db.Decode(f)
 		b.count(func(s *Stats) {
 			s.Frames++
 			if ok {
@@ -248,13 +248,6 @@ func (b *Bus) Run(ctx context.Context, status func(map[string]float64)) error {
 			status(v)
 		}
 	}
-	if ctx.Err() != nil {
-		return nil
-	}
-	if err := rx.Err(); err != nil {
-		return fmt.Errorf("canbus: reading: %w", err)
-	}
-	return errors.New("canbus: the interface closed")
 }
 
 func (b *Bus) count(f func(*Stats)) {

@@ -148,3 +148,26 @@ func TestBusRoundTripWithBodySim(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+func TestSocketCANFrameCoding(t *testing.T) {
+	for _, f := range []can.Frame{
+		{ID: 0x300, Length: 8, Data: can.Data{1, 2, 3, 4, 5, 6, 7, 8}},
+		{ID: 0x1abcdef0, Length: 2, IsExtended: true, Data: can.Data{9, 9}},
+		{ID: 0x7ff, Length: 0, IsRemote: true},
+	} {
+		got, err := unmarshalFrame(marshalFrame(f))
+		if err != nil || got != f {
+			t.Errorf("%v -> %v, %v", f, got, err)
+		}
+	}
+	b := marshalFrame(can.Frame{ID: 1, Length: 8})
+	b[3] |= 0x20 // CAN_ERR_FLAG
+	if _, err := unmarshalFrame(b); !errors.Is(err, errFrame) {
+		t.Errorf("error frame decoded: %v", err)
+	}
+	b = marshalFrame(can.Frame{ID: 1, Length: 8})
+	b[4] = 9
+	if _, err := unmarshalFrame(b); !errors.Is(err, errFrame) {
+		t.Errorf("length 9 decoded: %v", err)
+	}
+}
