@@ -153,7 +153,11 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	live := liveness.New(clock.Real{})
 	// Principle 2: every output is at its safe level before anything that
 	// can fail or wait (the store, the socket) is touched.
-	hub, err := newHub(cfg, hw, live, log)
+	car, err := openVehicle(cfg, sim, log)
+	if err != nil {
+		return configError{err}
+	}
+	hub, err := newHub(cfg, hw, car.hubBus(), live, log)
 	if err != nil {
 		return configError{err}
 	}
@@ -179,6 +183,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	defer hub.Shutdown()
 
 	authOpts.Store, authOpts.SecState, authOpts.CloudSync = st, sec, cfg.MQTT.Broker != ""
+	authOpts.Vehicle = vehiclePolicy(cfg, hub)
 	authOpts.Log = log.With("part", "localauth")
 	keeper, err := localauth.New(authOpts)
 	if err != nil {
@@ -226,6 +231,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	services = append(services, lan.services()...)
 	services = append(services, bt.services()...)
 	services = append(services, homes.services()...)
+	services = append(services, car.services(cfg, hub)...)
 	if iv, ok := sdnotify.WatchdogInterval(); ok {
 		services = append(services, watchdog(iv, hub, live, log))
 	}
@@ -242,12 +248,16 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 
 // newHub is the one place the device hub is made: from the config's
 // devices, on hw's pins and sensors, each loop registered on live.
-func newHub(cfg *config.Config, hw devices.Options, live *liveness.Registry, log *slog.Logger) (*devices.Hub, error) {
+func newHub(cfg *config.Config, hw devices.Options, bus devices.Bus, live *liveness.Registry, log *slog.Logger) (*devices.Hub, error) {
 	opts := hw
 	opts.Clock = clock.Real{}
 	opts.Log = log.With("part", "devices")
 	opts.Liveness = live
-	return devices.New(cfg.Devices(), opts)
+	dc := cfg.Devices()
+	if dc.Vehicle != nil {
+		dc.Vehicle.Bus = bus // nil: GPIO relays
+	}
+	return devices.New(dc, opts)
 }
 
 // openStore opens the security state and the store. Principle 7: what must

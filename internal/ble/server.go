@@ -373,7 +373,7 @@ func (s *Server) action(device string, req wire.ActionRequest) (uint, any, error
 	if e := s.offered(device, req.Action); e != nil {
 		return TypeError, *e, nil
 	}
-	d, err := s.opts.Keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action, Transport: localauth.TransportBLE})
+	d, err := s.opts.Keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action, Value: req.Value, Transport: localauth.TransportBLE})
 	if err != nil {
 		s.log.Error("ble: decision not recorded; nothing done", "device", device, "action", req.Action, "err", err)
 		return TypeError, Error{Code: "audit_failed", Message: "the decision could not be recorded, so nothing was done; try again"}, nil

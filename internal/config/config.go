@@ -57,6 +57,12 @@ type Config struct {
 	Boilers  []Boiler `toml:"boiler"`
 	Covers   []Cover  `toml:"cover"`
 	Inputs   []Input  `toml:"input"`
+	// Vehicle is a car (vehicle.go).
+	Vehicle *Vehicle `toml:"vehicle"`
+
+	// File is the file it was read from (Parse's name), for paths in it
+	// that are relative to it.
+	File string `toml:"-"`
 }
 
 // Level names the electrical level that energises a relay or means "active"
@@ -236,6 +242,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c.applyDefaults()
+	c.File = name
 	return &c, nil
 }
 
@@ -345,6 +352,7 @@ func (c *Config) validate(file string) error {
 	c.BLE.validate(v)
 	c.Metrics.validate(v)
 	c.HomeAssistant.validate(v, c)
+	c.Vehicle.validate(v, c)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

@@ -30,6 +30,7 @@ func (c *Config) Devices() devices.Config {
 	for _, d := range c.Inputs {
 		out.Inputs = append(out.Inputs, d.opts())
 	}
+	out.Vehicle = c.VehicleOpts()
 	return out
 }
 

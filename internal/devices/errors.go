@@ -30,6 +30,10 @@ var (
 	// or failing disk). Actions towards the safe state (lock, boiler off,
 	// cover stop) are never refused for it.
 	ErrJournalBehind = errors.New("journal behind, action refused")
+	// ErrVehicleUnknown: drive authorisation refused because the car's
+	// state is unknown (its CAN status is missing, or the ignition was not
+	// read yet): the immobiliser is not released blind.
+	ErrVehicleUnknown = errors.New("vehicle state unknown")
 	// ErrShutdown: the hub was shut down; its outputs stay where Shutdown
 	// left them (safe) and it takes no more actions.
 	ErrShutdown = errors.New("hub is shut down")

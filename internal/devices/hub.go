@@ -134,6 +134,7 @@ type Hub struct {
 	journal journalQueue
 	live    *liveness.Registry
 	sim     Simulator                   // nil on real hardware
+	car     *car                        // nil without a vehicle
 	timed   atomic.Pointer[ActionTimer] // see ObserveActions
 
 	mu      sync.Mutex // guards started and closed
@@ -202,6 +203,9 @@ func New(cfg Config, opts Options) (*Hub, error) {
 	for _, c := range cfg.Inputs {
 		h.add(c.ID, newInput(b, c))
 	}
+	if cfg.Vehicle != nil {
+		h.addCar(newCar(b, *cfg.Vehicle))
+	}
 	if err := errors.Join(b.errs...); err != nil {
 		return nil, err
 	}
@@ -247,6 +251,9 @@ func (h *Hub) Start(j Journal, saved map[string][]byte) {
 	}
 	for _, b := range h.boilers {
 		b.start()
+	}
+	if h.car != nil {
+		h.car.start()
 	}
 }
 
@@ -341,7 +348,8 @@ func (h *Hub) Do(id, action, value string) (State, error) {
 // unlocked or a boiler heating).
 func towardsSafe(kind, action string) bool {
 	switch kind + " " + action {
-	case "lock lock", "boiler off", "cover stop":
+	case "lock lock", "boiler off", "cover stop",
+		"door lock", "central-lock lock", "drive rearm", "charge-port lock":
 		return true
 	}
 	return false

@@ -9,4 +9,10 @@ var ResidentActions = map[string][]string{
 	"switch": {"on", "off", "toggle"},
 	"boiler": {"on", "off", "set-setpoint"},
 	"cover":  {"open", "close", "stop", "set-position"},
+
+	KindDoor:        {"lock", "unlock"},
+	KindCentralLock: {"lock", "unlock"},
+	KindTrunk:       {"release"},
+	KindDrive:       {"authorise", "rearm"},
+	KindChargePort:  {"lock", "unlock"},
 }

@@ -25,6 +25,9 @@ type Config struct {
 	Boilers  []BoilerOpts
 	Covers   []CoverOpts
 	Inputs   []InputOpts
+	// Vehicle, when set, is a car (vehicle.go); its devices follow the
+	// inputs.
+	Vehicle *VehicleOpts
 }
 
 // DefaultOneWireRoot is where the Linux w1 driver shows 1-Wire devices.
@@ -342,6 +345,20 @@ func (c Config) validate() error {
 	}
 	for _, o := range c.Inputs {
 		check("input", o.ID, o.Validate(), "pin", o.Pin)
+	}
+	if v := c.Vehicle; v != nil {
+		fail(v.Validate())
+		pinKeys := []string{"drive_relay", v.DriveRelay, "trunk_relay", v.TrunkRelay, "charge_relay", v.ChargeRelay, "ignition_pin", v.IgnitionPin}
+		for _, d := range v.Doors {
+			pinKeys = append(pinKeys, d.ID+" relay", d.Relay, d.ID+" ajar", d.Ajar)
+		}
+		for i, id := range v.ids() {
+			if i == 0 {
+				check("vehicle", id, nil, pinKeys...)
+			} else {
+				check("vehicle", id, nil)
+			}
+		}
 	}
 	return first
 }

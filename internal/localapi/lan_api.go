@@ -332,7 +332,7 @@ func (l *LAN) action(w http.ResponseWriter, r *http.Request) {
 		if !l.offered(w, device, req.Action) {
 			return
 		}
-		d, err = l.keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action, Transport: localauth.TransportLAN})
+		d, err = l.keeper.Decide(localauth.Request{Chain: req.Chain, Proof: req.Proof, Device: device, Action: req.Action, Value: req.Value, Transport: localauth.TransportLAN})
 	} else {
 		s, ok := l.authed(w, r, true)
 		if !ok || !l.offered(w, device, req.Action) {

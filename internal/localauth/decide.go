@@ -22,6 +22,9 @@ type Request struct {
 	// what the challenge was issued for and what the proof names.
 	Device string
 	Action string
+	// Value is the action's value as the caller will pass it to the device
+	// (a drive authorisation's window and speed, wire.DriveLimit).
+	Value string
 	// Transport names what carried the request (TransportLAN, TransportBLE)
 	// for the audit entry and the decision observer (metrics).
 	Transport string
@@ -62,7 +65,9 @@ type Decision struct {
 //  5. validity against trusted time (expired, not_yet_valid,
 //     untrusted_time): expiry against the later of the floor and the wall
 //     clock, not-before against the floor (validity)
-//  6. role, device and action (device_not_allowed, action_not_allowed)
+//  6. role, device and action (device_not_allowed, action_not_allowed;
+//     for a car: role_not_allowed, vehicle_state_unknown, drive_limit,
+//     stale_proof, no_door_unlock)
 //  7. schedule in the site's time zone (outside_schedule)
 //  8. holder proof (bad_proof)
 //
@@ -117,6 +122,9 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 		return d, err
 	}
 	d.AuditSeq = seq
+	k.mu.Lock()
+	k.noteDoorUnlock(d, time.Unix(0, k.nonceNowLocked()))
+	k.mu.Unlock()
 	k.observe(d)
 	return d, nil
 }
@@ -231,6 +239,10 @@ func (k *Keeper) evaluate(req Request, proof *wire.Proof, proofMsg *wire.Signed,
 		if !wire.Allows(g.Actions, req.Action) {
 			return ReasonActionNotAllowed
 		}
+	}
+	// A car's rules: role, the car's state, a recent proof and a door first.
+	if r := k.checkVehicle(c, req, proof.Nonce); r != "" {
+		return r
 	}
 
 	// 7. schedule, on the site's wall clock as the floor reads it

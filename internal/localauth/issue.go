@@ -33,6 +33,10 @@ type GrantSpec struct {
 	PIN                 string    // "" for none; refused by Delegate
 	PINParams           PINParams // zero: DefaultPINParams
 	IssuedAt            time.Time // zero: now
+	// DriveWindow and MaxSpeed bound a car's drive authorisations (a
+	// valet's grant must set DriveWindow); zero for none.
+	DriveWindow time.Duration
+	MaxSpeed    int
 }
 
 // IssueGrant signs a grant with an authority key.
@@ -110,7 +114,7 @@ func buildGrant(spec GrantSpec) (*wire.Grant, error) {
 		return nil, bad("holder key: %v", err)
 	}
 	if !spec.Role.Valid() {
-		return nil, bad("role %q (want owner, resident, guest or service)", spec.Role)
+		return nil, bad("role %q (want owner, resident, guest, service, driver or valet)", spec.Role)
 	}
 	issued := spec.IssuedAt
 	if issued.IsZero() {
@@ -135,7 +139,12 @@ func buildGrant(spec GrantSpec) (*wire.Grant, error) {
 		Devices:             spec.Devices,
 		Actions:             actions,
 		RequiresTrustedTime: spec.RequiresTrustedTime,
+		DriveWindow:         uint32(spec.DriveWindow / time.Second),
 	}
+	if spec.MaxSpeed < 0 || spec.MaxSpeed > wire.MaxDriveSpeed || spec.DriveWindow < 0 || spec.DriveWindow > wire.MaxDriveWindow*time.Second {
+		return nil, bad("drive window %s or max speed %d km/h out of range", spec.DriveWindow, spec.MaxSpeed)
+	}
+	g.MaxSpeed = uint16(spec.MaxSpeed)
 	if !spec.NotBefore.IsZero() {
 		g.NotBefore = spec.NotBefore.Unix()
 	}

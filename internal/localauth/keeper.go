@@ -58,6 +58,9 @@ type Options struct {
 
 	PIN PINPolicy
 
+	// Vehicle, when set, adds a car's rules to Decide (vehicle.go).
+	Vehicle *VehiclePolicy
+
 	// NTPSynced reports whether the kernel clock is NTP-synchronised; default
 	// asks the kernel (adjtimex). Tests inject their own.
 	NTPSynced func() bool
@@ -130,6 +133,17 @@ func (o *Options) setDefaults() error {
 	if o.NTPSynced == nil {
 		o.NTPSynced = kernelNTPSynced
 	}
+	if v := o.Vehicle; v != nil {
+		if v.State == nil {
+			return fmt.Errorf("%w: a vehicle policy without a way to read the car's state", ErrBadSpec)
+		}
+		if v.ProofWithin <= 0 {
+			v.ProofWithin = DefaultVehiclePolicy.ProofWithin
+		}
+		if v.DoorWithin <= 0 {
+			v.DoorWithin = DefaultVehiclePolicy.DoorWithin
+		}
+	}
 	return nil
 }
 
@@ -162,10 +176,14 @@ type Keeper struct {
 	// revLost is the trusted time at which the revocation list was found
 	// lost (store recovered, its record unreadable); zero when it is known.
 	// See revLostRefuses.
-	revLost  time.Time
-	warnings []string // problems found at start that a person must act on
-	ch       challenges
-	timer    clock.Timer
+	revLost time.Time
+	// doorUnlocks: when each holder key last had a car door unlock
+	// granted, for VehiclePolicy.DoorFirst (in memory: a restart asks for
+	// the door again).
+	doorUnlocks map[wire.ID]time.Time
+	warnings    []string // problems found at start that a person must act on
+	ch          challenges
+	timer       clock.Timer
 
 	audit auditState // the audit chain's head outside the store
 

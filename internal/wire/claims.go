@@ -28,6 +28,10 @@ const (
 	ClaimHub                 = -65549 // bstr .size 16: the hub's key id
 	ClaimDevice              = -65550 // tstr
 	ClaimAction              = -65551 // tstr
+	// -65552..-65554 are the command's (command.go). -65555..-65559 are
+	// left for other branches of this release; -65560 on are the vehicle's.
+	ClaimDriveWindow = -65560 // uint: seconds, the longest drive authorisation
+	ClaimMaxSpeed    = -65561 // uint: km/h, the speed bound passed to the car
 )
 
 // Size caps per message kind, checked before any parsing. A grant with 256

@@ -13,11 +13,20 @@ const (
 	RoleResident Role = "resident" // lives there; checked against the time floor only
 	RoleGuest    Role = "guest"    // visitors, rentals, delegations
 	RoleService  Role = "service"  // installers, maintenance
+	// Vehicle roles (docs/protocol.md, "Vehicle"): a driver may drive; a
+	// valet may drive within the bounds its grant states (DriveWindow,
+	// MaxSpeed) and never open the trunk. A guest of a car opens doors only.
+	RoleDriver Role = "driver"
+	RoleValet  Role = "valet"
 )
 
-// Valid reports whether r is one of the four roles.
+// Valid reports whether r is one of the roles.
 func (r Role) Valid() bool {
-	return r == RoleOwner || r == RoleResident || r == RoleGuest || r == RoleService
+	switch r {
+	case RoleOwner, RoleResident, RoleGuest, RoleService, RoleDriver, RoleValet:
+		return true
+	}
+	return false
 }
 
 // Wildcard in a grant's devices or actions means every device or action.
@@ -115,7 +124,16 @@ type Grant struct {
 	RequiresTrustedTime bool         `cbor:"-65542,keyasint,omitempty"`
 	PIN                 *PINVerifier `cbor:"-65543,keyasint,omitempty"`
 	Delegator           []byte       `cbor:"-65544,keyasint,omitempty"`
+	// DriveWindow (seconds) bounds each drive authorisation this grant
+	// may ask for; MaxSpeed (km/h) is passed to the car with it. Both are
+	// for vehicles; a valet's grant must carry DriveWindow.
+	DriveWindow uint32 `cbor:"-65560,keyasint,omitempty"`
+	MaxSpeed    uint16 `cbor:"-65561,keyasint,omitempty"`
 }
+
+// MaxDriveWindow bounds a grant's DriveWindow: a drive authorisation is for
+// starting the car, not a day's use.
+const MaxDriveWindow = 24 * 60 * 60
 
 // Validate checks every field's form. It does not look at the time, the
 // signature or the chain.
@@ -142,7 +160,13 @@ func (g *Grant) Validate() error {
 		return fmt.Errorf("holder key: %w", err)
 	}
 	if !g.Role.Valid() {
-		return fmt.Errorf("%w: role %q (want owner, resident, guest or service)", ErrMalformed, g.Role)
+		return fmt.Errorf("%w: role %q (want owner, resident, guest, service, driver or valet)", ErrMalformed, g.Role)
+	}
+	if g.DriveWindow > MaxDriveWindow {
+		return fmt.Errorf("%w: drive window %d s, at most %d", ErrMalformed, g.DriveWindow, MaxDriveWindow)
+	}
+	if g.Role == RoleValet && g.DriveWindow == 0 {
+		return fmt.Errorf("%w: a valet grant must state its drive window", ErrMalformed)
 	}
 	if err := CheckName("name", g.Name); err != nil {
 		return err
