@@ -30,9 +30,10 @@ static size_t frame_raw(const uint8_t *payload, size_t n, uint8_t *out)
 	uint16_t c = crc16(payload, n);
 	buf[n] = (uint8_t)(c >> 8);
 	buf[n + 1] = (uint8_t)c;
-	size_t k = cobs_encode(buf, n + 2, out);
-	out[k] = 0;
-	return k + 1;
+	out[0] = 0;
+	size_t k = cobs_encode(buf, n + 2, out + 1);
+	out[k + 1] = 0;
+	return k + 2;
 }
 
 /* ---- the hub side of a test: what the node wrote, decoded ---- */
@@ -340,7 +341,7 @@ static void write_vectors(void)
 	printf("# Regenerate: firmware/build/host/node_test --write-vectors > firmware/testdata/link-vectors.txt\n");
 	printf("# good <name> <frame hex, both delimiters included>: both sides encode the named message to\n");
 	printf("#   exactly these bytes and decode them back to it.\n");
-	printf("# bad <name> <frame hex>: a well-framed payload (good COBS and CRC) every decoder refuses.\n");
+	printf("# bad <name> <frame hex, both delimiters>: a well-framed payload (good COBS and CRC) every decoder refuses.\n");
 	printf("# pbkdf2 <pin> <salt hex> <iterations> <hash hex>: the keypad PIN verifier.\n");
 	for (int i = 0; good_vectors[i]; i++) {
 		struct link_msg m;
