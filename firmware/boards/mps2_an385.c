@@ -5,7 +5,8 @@
  * test port standing in for the hardware: it takes lines "k<keys>" (the
  * keypad), "d0"/"d1" (door contact), "t<centi-degrees>" or "tx" (sensor),
  * "hang" (stop feeding the watchdog), and prints "lock N", "relay N",
- * "mode hub|local", "boot <reset cause>" as the outputs change. The outputs
+ * "mode hub|local", "keypad ready|locked", "boot <reset cause>" as they
+ * change. The outputs
  * themselves are variables: this board has no relay. */
 #include "cortex_m.h"
 
@@ -171,6 +172,7 @@ int main(void)
 	systick_start(CPU_HZ);
 	node_init(&node, NODE_KIND, NODE_VERSION, cause, NULL, ms_now);
 	uint8_t mode = node.mode;
+	bool keypad_ready = false;
 	for (;;) {
 		while (UART_STATE(UART0) & 2)
 			node_rx(&node, (uint8_t)UART_DATA(UART0));
@@ -183,6 +185,11 @@ int main(void)
 		if (node.mode != mode) {
 			mode = node.mode;
 			test_print(mode == MODE_HUB ? "mode hub\n" : "mode local\n");
+		}
+		bool ready = (int32_t)(node.now - node.lockout_until) >= 0;
+		if (ready != keypad_ready) {
+			keypad_ready = ready;
+			test_print(ready ? "keypad ready\n" : "keypad locked\n");
 		}
 		WDOG_LOCK = 0x1ACCE551;
 		WDOG_INTCLR = 1;
