@@ -75,7 +75,7 @@ __attribute__((section(".vectors"), used)) static const struct {
 	},
 };
 
-static void systick_start(uint32_t cpu_hz)
+static inline void systick_start(uint32_t cpu_hz)
 {
 	SYST_RVR = cpu_hz / 1000 - 1;
 	SYST_CVR = 0;

@@ -25,6 +25,16 @@
 #define WDOG_INTCLR REG(WDOG + 0x0C)
 #define WDOG_LOCK REG(WDOG + 0xC00)
 
+/* CMSDK APB timer 0, free-running down from 2^32-1 at the CPU clock. The
+ * node's milliseconds come from reading it, not from counting SysTick
+ * interrupts: qemu delivers a late timer interrupt once, so a host busy
+ * elsewhere made a counted clock lose more than half its ticks (5 s of
+ * node time took 7 s and more). A read counter cannot lose time. */
+#define TIMER0 0x40000000u
+#define TIMER_CTRL REG(TIMER0 + 0x00)
+#define TIMER_VALUE REG(TIMER0 + 0x04)
+#define TIMER_RELOAD REG(TIMER0 + 0x08)
+
 #define CPU_HZ 25000000u
 #define WDOG_MAGIC 0x57444f47u
 
@@ -101,6 +111,19 @@ void NMI_Handler(void)
 }
 
 static struct node node;
+static uint32_t timer_prev, cycles_rem, ms;
+
+/* now_ms must run at least every 171 s (2^32 cycles); the main loop, fed
+ * to a 1 s watchdog, does. */
+static uint32_t now_ms(void)
+{
+	uint32_t v = TIMER_VALUE;
+	cycles_rem += timer_prev - v; /* the counter counts down */
+	timer_prev = v;
+	ms += cycles_rem / (CPU_HZ / 1000);
+	cycles_rem %= CPU_HZ / 1000;
+	return ms;
+}
 
 #ifdef NODE_TEST_INPUT
 static char line[32];
@@ -169,8 +192,11 @@ int main(void)
 	WDOG_LOAD = CPU_HZ / 2; /* NMI after 0.5 s unfed, reset after 1 s */
 	WDOG_CONTROL = 3;       /* interrupt and reset enabled */
 	WDOG_LOCK = 0;
-	systick_start(CPU_HZ);
-	node_init(&node, NODE_KIND, NODE_VERSION, cause, NULL, ms_now);
+	TIMER_RELOAD = 0xFFFFFFFFu;
+	TIMER_VALUE = 0xFFFFFFFFu;
+	timer_prev = 0xFFFFFFFFu;
+	TIMER_CTRL = 1;
+	node_init(&node, NODE_KIND, NODE_VERSION, cause, NULL, now_ms());
 	uint8_t mode = node.mode;
 	bool keypad_ready = false;
 	for (;;) {
@@ -181,7 +207,7 @@ int main(void)
 		if (hang)
 			continue; /* a hung main loop: the watchdog must reset us */
 #endif
-		node_tick(&node, ms_now);
+		node_tick(&node, now_ms());
 		if (node.mode != mode) {
 			mode = node.mode;
 			test_print(mode == MODE_HUB ? "mode hub\n" : "mode local\n");

@@ -15,11 +15,12 @@ static bool put_body(struct cbor_w *w, const struct link_msg *m)
 	switch (m->type) {
 	case MSG_HUB_HELLO:
 	case MSG_NODE_HELLO:
-		cbor_put_array(w, 4);
+		cbor_put_array(w, 5);
 		cbor_put_uint(w, m->proto);
 		cbor_put_uint(w, m->kind);
 		cbor_put_text(w, m->version);
 		cbor_put_uint(w, m->reset_cause);
+		cbor_put_uint(w, m->token);
 		return true;
 	case MSG_HUB_HEARTBEAT:
 	case MSG_NODE_HEARTBEAT:
@@ -148,9 +149,9 @@ static bool get_body(struct cbor_r *r, struct link_msg *m)
 	switch (m->type) {
 	case MSG_HUB_HELLO:
 	case MSG_NODE_HELLO:
-		if (!cbor_get_array(r, &n) || n != 4 || !cbor_get_uint(r, &m->proto) ||
+		if (!cbor_get_array(r, &n) || n != 5 || !cbor_get_uint(r, &m->proto) ||
 		    !cbor_get_uint(r, &m->kind) || !cbor_get_text(r, &s, &sn) || sn > VERSION_MAX ||
-		    !cbor_get_uint(r, &m->reset_cause))
+		    !cbor_get_uint(r, &m->reset_cause) || !cbor_get_uint(r, &m->token))
 			return false;
 		for (size_t i = 0; i < sn; i++)
 			m->version[i] = s[i];

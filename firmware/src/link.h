@@ -79,8 +79,10 @@ struct link_msg {
 	uint32_t seq; /* 0: unreliable (heartbeat, ack); 1..255 reliable */
 	uint32_t ack; /* the last reliable seq received from the peer, 0 none */
 	uint32_t type;
-	/* hello */
-	uint32_t proto, kind, reset_cause;
+	/* hello; token: the hub's hello carries a fresh one, the node's echoes
+	 * the last it received (0 after a reset), so the hub tells an answer to
+	 * its hello from a node that restarted */
+	uint32_t proto, kind, reset_cause, token;
 	char version[VERSION_MAX + 1];
 	/* heartbeat */
 	uint32_t uptime_ms;

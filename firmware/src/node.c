@@ -27,6 +27,7 @@ static void send_hello(struct node *n)
 	m->kind = n->kind;
 	strncpy(m->version, n->version, VERSION_MAX);
 	m->reset_cause = n->reset_cause;
+	m->token = n->hub_token;
 	send(m);
 }
 
@@ -228,6 +229,7 @@ void node_rx(struct node *n, uint8_t b)
 	case MSG_HUB_HELLO:
 		/* A new hub session numbers its messages afresh. */
 		n->rx_any = false;
+		n->hub_token = m->token;
 		if (n->inflight)
 			n->tx_at = n->now - NODE_RETRANSMIT_MS;
 		send_hello(n);

@@ -39,7 +39,7 @@ struct node_report {
 struct node {
 	uint8_t kind;
 	const char *version;
-	uint32_t reset_cause;
+	uint32_t reset_cause, hub_token;
 	uint32_t now;
 	uint8_t mode;
 	uint32_t last_hub_rx, last_hb_tx;

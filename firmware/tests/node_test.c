@@ -467,6 +467,14 @@ static void test_reset_is_safe(void)
 	CHECK(hub_find(MSG_NODE_HELLO, &m));
 	CHECK_EQ(m.kind, KIND_LOCK);
 	CHECK_EQ(m.proto, LINK_PROTO);
+	CHECK_EQ(m.token, 0); /* after a reset: no hub's token to echo */
+	/* the answer to a hub's hello echoes its token */
+	struct link_msg h = {0};
+	h.type = MSG_HUB_HELLO;
+	h.token = 0xC0FFEE;
+	hub_send(&N, &h);
+	CHECK(hub_find(MSG_NODE_HELLO, &m));
+	CHECK_EQ(m.token, 0xC0FFEE);
 }
 
 static void test_heartbeat_loss_lock(void)

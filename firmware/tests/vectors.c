@@ -49,6 +49,7 @@ bool good_vector(const char *name, struct link_msg *m)
 		base(m, 0, 0, MSG_HUB_HELLO);
 		m->proto = 1;
 		strcpy(m->version, "edgeagent 1");
+		m->token = 0x01020304;
 	} else if (!strcmp(name, "hub_heartbeat")) {
 		base(m, 0, 7, MSG_HUB_HEARTBEAT);
 		m->uptime_ms = 123456;
@@ -80,6 +81,7 @@ bool good_vector(const char *name, struct link_msg *m)
 		m->kind = KIND_LOCK;
 		strcpy(m->version, "0.1.0");
 		m->reset_cause = 1;
+		m->token = 0x01020304;
 	} else if (!strcmp(name, "node_heartbeat")) {
 		base(m, 0, 5, MSG_NODE_HEARTBEAT);
 		m->uptime_ms = 4294967295u;
@@ -131,6 +133,6 @@ const struct bad_vector bad_vectors[] = {
 			   0,    0,    0,    0,    0,    0},
 	 45},
 	{"float_uptime", {0x84, 0x00, 0x00, 0x02, 0x81, 0xf9, 0x3c, 0x00}, 8},
-	{"text_control_char", {0x84, 0x00, 0x00, 0x01, 0x84, 0x01, 0x00, 0x61, 0x0a, 0x00}, 10},
+	{"text_control_char", {0x84, 0x00, 0x00, 0x01, 0x85, 0x01, 0x00, 0x61, 0x0a, 0x00, 0x00}, 11},
 	{NULL, {0}, 0},
 };

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -54,6 +55,7 @@ type Health struct {
 	ResetCause uint32 // 1: the node's last reset was its watchdog
 	Mode       uint32 // ModeHub or ModeLocal, from its last state report
 	State      Msg    // the last state report
+	UptimeMS   uint32 // the node's clock, from its last heartbeat
 	BadFrames  uint64 // frames refused (noise, a wrong baud rate, a bad cable)
 	Retries    uint64 // commands resent
 }
@@ -157,6 +159,11 @@ type session struct {
 	lastBeat time.Time
 	rxSeq    uint8
 	rxAny    bool
+	// token: this session's, in our hello; helloed: the node has echoed
+	// it. Commands wait for that, so every command goes to a node whose
+	// session is ours.
+	token   uint32
+	helloed bool
 }
 
 // Run keeps the session until ctx ends (it returns ctx's error) or the port
@@ -196,8 +203,8 @@ func (c *Conn) Run(ctx context.Context) error {
 		timerMu.Unlock()
 	}()
 
-	var s session
-	if err := c.write(Msg{Type: HubHello, Proto: Proto, Kind: KindHub, Version: c.opts.Version}); err != nil {
+	s := session{token: rand.Uint32() | 1}
+	if err := c.write(c.hello(&s)); err != nil {
 		return err
 	}
 	s.lastBeat = c.clk.Now()
@@ -242,7 +249,7 @@ func (c *Conn) step(s *session) error {
 			}
 		}
 	}
-	if s.pending == nil && len(s.queue) > 0 {
+	if s.helloed && s.pending == nil && len(s.queue) > 0 {
 		r := s.queue[0]
 		s.queue = s.queue[1:]
 		s.seq = s.seq%255 + 1
@@ -265,11 +272,19 @@ func (c *Conn) step(s *session) error {
 		if s.rxAny {
 			ack = s.rxSeq
 		}
-		if err := c.write(Msg{Type: HubHeartbeat, Ack: ack, UptimeMS: ms}); err != nil {
+		m := Msg{Type: HubHeartbeat, Ack: ack, UptimeMS: ms}
+		if !s.helloed {
+			m = c.hello(s) // until the node answers one
+		}
+		if err := c.write(m); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (c *Conn) hello(s *session) Msg {
+	return Msg{Type: HubHello, Proto: Proto, Kind: KindHub, Version: c.opts.Version, Token: s.token}
 }
 
 func (c *Conn) failAll(s *session, err error) {
@@ -309,15 +324,29 @@ func (c *Conn) handle(s *session, m Msg) {
 		c.mu.Lock()
 		c.health.Kind, c.health.Version, c.health.ResetCause = m.Kind, m.Version, m.ResetCause
 		c.mu.Unlock()
-		// Its numbering starts afresh. A command in flight may or may not
-		// have run before the restart: report that, do not repeat it.
-		s.rxAny = false
+		if m.Token == s.token {
+			// The answer to our hello: the node's numbering starts afresh.
+			if !s.helloed {
+				s.helloed, s.rxAny = true, false
+			}
+			return
+		}
+		// A hello that is not the answer to ours: the node restarted. A
+		// command in flight may or may not have run before it: report
+		// that, do not repeat it; say hello again before the next.
+		s.helloed, s.rxAny = false, false
 		if s.pending != nil {
 			s.pending.done <- ErrNodeRestarted
 			s.pending = nil
 		}
+		if err := c.write(c.hello(s)); err != nil {
+			c.opts.Logger.Warn("node link: hello not written", "err", err)
+		}
 		return
 	case NodeHeartbeat:
+		c.mu.Lock()
+		c.health.UptimeMS = m.UptimeMS
+		c.mu.Unlock()
 		return
 	case NodeAck:
 		if s.pending != nil && m.Ack == s.pending.m.Seq {

@@ -89,9 +89,11 @@ type Msg struct {
 	Ack  uint8 // hub/node ack: the seq acknowledged
 	Type Type
 
-	// hello
-	Proto, Kind, ResetCause uint32
-	Version                 string
+	// hello. Token: the hub's hello carries a fresh one, the node's echoes
+	// the last it received (0 after a reset): an answer to the hub's hello
+	// is told from a node that restarted.
+	Proto, Kind, ResetCause, Token uint32
+	Version                        string
 	// heartbeat
 	UptimeMS uint32
 	// ack
@@ -138,11 +140,12 @@ func (m *Msg) Encode() ([]byte, error) {
 		if len(m.Version) > maxVersion {
 			return nil, fmt.Errorf("%w: version %q longer than %d", ErrDecode, m.Version, maxVersion)
 		}
-		w.array(4)
+		w.array(5)
 		w.uint(m.Proto)
 		w.uint(m.Kind)
 		w.text(m.Version)
 		w.uint(m.ResetCause)
+		w.uint(m.Token)
 	case HubHeartbeat, NodeHeartbeat:
 		w.array(1)
 		w.uint(m.UptimeMS)
@@ -224,11 +227,12 @@ func Decode(p []byte) (Msg, error) {
 	}
 	switch m.Type {
 	case HubHello, NodeHello:
-		r.array(4)
+		r.array(5)
 		m.Proto = r.uint()
 		m.Kind = r.uint()
 		m.Version = r.text(maxVersion)
 		m.ResetCause = r.uint()
+		m.Token = r.uint()
 	case HubHeartbeat, NodeHeartbeat:
 		r.array(1)
 		m.UptimeMS = r.uint()

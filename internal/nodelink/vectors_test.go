@@ -34,7 +34,7 @@ func mustEntry(t testing.TB, user uint32, pin string, saltFirst byte, iter uint3
 // goodVectors are the messages of firmware/tests/vectors.c, built in Go.
 func goodVectors(t testing.TB) map[string]Msg {
 	return map[string]Msg{
-		"hub_hello":      {Type: HubHello, Proto: 1, Version: "edgeagent 1"},
+		"hub_hello":      {Type: HubHello, Proto: 1, Version: "edgeagent 1", Token: 0x01020304},
 		"hub_heartbeat":  {Type: HubHeartbeat, Ack: 7, UptimeMS: 123456},
 		"hub_ack":        {Type: HubAck, Ack: 200},
 		"lock_unlock":    {Seq: 5, Type: Lock, On: true, MS: 5000},
@@ -43,7 +43,7 @@ func goodVectors(t testing.TB) map[string]Msg {
 		"pins_two":       {Seq: 9, Type: PINs, Iterations: 1000, Entries: []PINEntry{mustEntry(t, 1, "2468", 0x00, 1000), mustEntry(t, 70000, "13579", 0x10, 1000)}},
 		"pins_empty":     {Seq: 10, Type: PINs, Iterations: 1},
 		"state_req":      {Seq: 11, Type: StateRequest},
-		"node_hello":     {Type: NodeHello, Proto: 1, Kind: KindLock, Version: "0.1.0", ResetCause: 1},
+		"node_hello":     {Type: NodeHello, Proto: 1, Kind: KindLock, Version: "0.1.0", ResetCause: 1, Token: 0x01020304},
 		"node_heartbeat": {Type: NodeHeartbeat, Ack: 5, UptimeMS: 4294967295},
 		"node_ack":       {Type: NodeAck, Ack: 5, Status: StatusRefused},
 		"state_lock":     {Seq: 1, Type: State, No: 1, TMS: 100, Mode: ModeLocal, Output: true, Door: DoorClosed, PINCount: 2, LockoutMS: 30000},
