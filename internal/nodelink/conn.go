@@ -164,6 +164,9 @@ type session struct {
 	// session is ours.
 	token   uint32
 	helloed bool
+	// out: frames to write once the timer is set for what is due next, so
+	// that whoever sees a frame arrive knows the timer is already armed.
+	out [][]byte
 }
 
 // Run keeps the session until ctx ends (it returns ctx's error) or the port
@@ -181,34 +184,32 @@ func (c *Conn) Run(ctx context.Context) error {
 		_ = c.port.SetReadDeadline(time.Time{})
 	}()
 
+	// One timer, set for whatever is due next (a heartbeat, a resend):
+	// no polling, and a fake clock moved to that instant sees it happen.
 	tick := make(chan struct{}, 1)
-	step := c.opts.Retransmit / 3
-	var arm func()
 	var timer clock.Timer
-	var timerMu sync.Mutex
-	arm = func() {
-		timerMu.Lock()
-		defer timerMu.Unlock()
-		timer = c.clk.AfterFunc(step, func() {
+	arm := func(at time.Time) {
+		if timer != nil {
+			timer.Stop()
+		}
+		timer = c.clk.AfterFunc(at.Sub(c.clk.Now()), func() {
 			select {
 			case tick <- struct{}{}:
 			default:
 			}
 		})
 	}
-	arm()
-	defer func() {
-		timerMu.Lock()
-		timer.Stop()
-		timerMu.Unlock()
-	}()
+	defer func() { timer.Stop() }()
 
 	s := session{token: rand.Uint32() | 1}
-	if err := c.write(c.hello(&s)); err != nil {
-		return err
-	}
 	s.lastBeat = c.clk.Now()
+	s.send(c.hello(&s))
 	for {
+		arm(s.due(c.opts))
+		if err := c.flush(&s); err != nil {
+			c.failAll(&s, ErrClosed)
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			c.failAll(&s, ErrClosed)
@@ -222,20 +223,46 @@ func (c *Conn) Run(ctx context.Context) error {
 			}
 			c.handle(&s, it.m)
 		case <-tick:
-			arm()
 		}
-		if err := c.step(&s); err != nil {
-			c.failAll(&s, ErrClosed)
-			return err
-		}
+		c.step(&s)
 	}
 }
 
-// step sends what is due: the next command, a retransmission, a heartbeat.
-func (c *Conn) step(s *session) error {
+// send queues m for the next flush.
+func (s *session) send(m Msg) {
+	f, err := m.Encode()
+	if err != nil {
+		panic(fmt.Sprintf("nodelink: the hub's own %d message does not encode: %v", m.Type, err))
+	}
+	s.out = append(s.out, f)
+}
+
+func (c *Conn) flush(s *session) error {
+	for _, f := range s.out {
+		if _, err := c.port.Write(f); err != nil {
+			return fmt.Errorf("nodelink: write: %w", err)
+		}
+	}
+	s.out = s.out[:0]
+	return nil
+}
+
+// due is when the next heartbeat or resend is.
+func (s *session) due(o Options) time.Time {
+	d := s.lastBeat.Add(o.Heartbeat)
+	if s.pending != nil {
+		if r := s.sentAt.Add(o.Retransmit); r.Before(d) {
+			d = r
+		}
+	}
+	return d
+}
+
+// step queues what is due: the next command, a resend, a heartbeat.
+func (c *Conn) step(s *session) {
 	now := c.clk.Now()
 	if s.pending != nil && now.Sub(s.sentAt) >= c.opts.Retransmit {
-		if s.tries > c.opts.Retries {
+		if s.tries >= c.opts.Retries {
 			s.pending.done <- ErrNoAck
 			s.pending = nil
 		} else {
@@ -244,9 +271,7 @@ func (c *Conn) step(s *session) error {
 			c.mu.Lock()
 			c.health.Retries++
 			c.mu.Unlock()
-			if _, err := c.port.Write(s.frame); err != nil {
-				return fmt.Errorf("nodelink: write: %w", err)
-			}
+			s.out = append(s.out, s.frame)
 		}
 	}
 	if s.helloed && s.pending == nil && len(s.queue) > 0 {
@@ -257,30 +282,24 @@ func (c *Conn) step(s *session) error {
 		r.m.Ack = 0
 		f, err := r.m.Encode()
 		if err != nil {
-			r.done <- err
-			return nil
+			r.done <- err // Do checked it; kept for safety
+			return
 		}
 		s.pending, s.frame, s.sentAt, s.tries = r, f, now, 0
-		if _, err := c.port.Write(f); err != nil {
-			return fmt.Errorf("nodelink: write: %w", err)
-		}
+		s.out = append(s.out, f)
 	}
 	if now.Sub(s.lastBeat) >= c.opts.Heartbeat {
 		s.lastBeat = now
-		ms := uint32(now.UnixMilli())
 		ack := uint8(0)
 		if s.rxAny {
 			ack = s.rxSeq
 		}
-		m := Msg{Type: HubHeartbeat, Ack: ack, UptimeMS: ms}
+		m := Msg{Type: HubHeartbeat, Ack: ack, UptimeMS: uint32(now.UnixMilli())}
 		if !s.helloed {
 			m = c.hello(s) // until the node answers one
 		}
-		if err := c.write(m); err != nil {
-			return err
-		}
+		s.send(m)
 	}
-	return nil
 }
 
 func (c *Conn) hello(s *session) Msg {
@@ -296,17 +315,6 @@ func (c *Conn) failAll(s *session, err error) {
 		r.done <- err
 	}
 	s.queue = nil
-}
-
-func (c *Conn) write(m Msg) error {
-	f, err := m.Encode()
-	if err != nil {
-		return err
-	}
-	if _, err := c.port.Write(f); err != nil {
-		return fmt.Errorf("nodelink: write: %w", err)
-	}
-	return nil
 }
 
 var statusErr = map[uint32]error{StatusOK: nil, StatusUnsupported: ErrUnsupported, StatusBad: ErrBadRequest, StatusRefused: ErrRefused}
@@ -339,9 +347,7 @@ func (c *Conn) handle(s *session, m Msg) {
 			s.pending.done <- ErrNodeRestarted
 			s.pending = nil
 		}
-		if err := c.write(c.hello(s)); err != nil {
-			c.opts.Logger.Warn("node link: hello not written", "err", err)
-		}
+		s.send(c.hello(s))
 		return
 	case NodeHeartbeat:
 		c.mu.Lock()
@@ -375,9 +381,7 @@ func (c *Conn) handle(s *session, m Msg) {
 			c.mu.Unlock()
 		}
 	}
-	if err := c.write(Msg{Type: HubAck, Ack: m.Seq}); err != nil {
-		c.opts.Logger.Warn("node link: ack not written", "err", err)
-	}
+	s.send(Msg{Type: HubAck, Ack: m.Seq})
 }
 
 func (c *Conn) badFrame(why string) {
