@@ -25,6 +25,7 @@ type Config struct {
 	Boilers  []BoilerOpts
 	Covers   []CoverOpts
 	Inputs   []InputOpts
+	Nodes    []NodeOpts // actuator nodes of firmware/ (node.go)
 }
 
 // DefaultOneWireRoot is where the Linux w1 driver shows 1-Wire devices.
@@ -342,6 +343,9 @@ func (c Config) validate() error {
 	}
 	for _, o := range c.Inputs {
 		check("input", o.ID, o.Validate(), "pin", o.Pin)
+	}
+	for _, o := range c.Nodes {
+		check("node", o.ID, o.Validate(), "port", o.Port)
 	}
 	return first
 }
