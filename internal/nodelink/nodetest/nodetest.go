@@ -67,8 +67,10 @@ func Image(t testing.TB, kind string) string {
 
 // Node is one booted image.
 type Node struct {
-	// Link is the node's link UART, opened raw at 115 200 baud.
-	Link *os.File
+	// Link is the node's link UART, opened raw at 115 200 baud; LinkPath
+	// its pty, for a second opening (a hub that starts again).
+	Link     *os.File
+	LinkPath string
 	test *os.File
 	cmd  *exec.Cmd
 
@@ -121,7 +123,7 @@ func Boot(t testing.TB, kind string) *Node {
 	if len(ptys) < 2 {
 		t.Fatalf("qemu did not name its two ptys (got %v)", ptys)
 	}
-	n := &Node{cmd: cmd}
+	n := &Node{cmd: cmd, LinkPath: ptys["link"]}
 	n.cond = sync.NewCond(&n.mu)
 	if n.Link, err = nodelink.OpenSerial(ptys["link"], 115200); err != nil {
 		t.Fatal(err)
