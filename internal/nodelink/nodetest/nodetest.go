@@ -71,8 +71,8 @@ type Node struct {
 	// its pty, for a second opening (a hub that starts again).
 	Link     *os.File
 	LinkPath string
-	test *os.File
-	cmd  *exec.Cmd
+	test     *os.File
+	cmd      *exec.Cmd
 
 	mu    sync.Mutex
 	cond  *sync.Cond
