@@ -196,6 +196,8 @@ bool link_decode(const uint8_t *p, size_t len, struct link_msg *m)
 {
 	struct cbor_r r;
 	uint32_t n;
+	if (len > LINK_MAX_PAYLOAD)
+		return false;
 	cbor_r_init(&r, p, len);
 	if (!cbor_get_array(&r, &n) || n != 4 || !cbor_get_uint(&r, &m->seq) || m->seq > 255 ||
 	    !cbor_get_uint(&r, &m->ack) || m->ack > 255 || !cbor_get_uint(&r, &m->type))

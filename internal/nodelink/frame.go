@@ -84,9 +84,9 @@ func frame(payload []byte) []byte {
 	return append(out, 0)
 }
 
-// unframe checks one frame (the bytes between two delimiters) and returns
+// Unframe checks one frame (the bytes between two delimiters) and returns
 // its payload.
-func unframe(f []byte) ([]byte, error) {
+func Unframe(f []byte) ([]byte, error) {
 	if len(f) > maxFrame {
 		return nil, fmt.Errorf("%w: %d bytes between delimiters, at most %d", ErrFrame, len(f), maxFrame)
 	}

@@ -207,7 +207,7 @@ func (m *Msg) Encode() ([]byte, error) {
 	return frame(w.b), nil
 }
 
-// Decode parses one payload (a frame already checked by unframe).
+// Decode parses one payload (a frame already checked by Unframe).
 func Decode(p []byte) (Msg, error) {
 	var m Msg
 	if len(p) > MaxPayload {
@@ -294,7 +294,7 @@ func Decode(p []byte) (Msg, error) {
 
 // DecodeFrame checks a frame (the bytes between delimiters) and decodes it.
 func DecodeFrame(f []byte) (Msg, error) {
-	p, err := unframe(f)
+	p, err := Unframe(f)
 	if err != nil {
 		return Msg{}, err
 	}
