@@ -41,16 +41,36 @@ static void send_ack(struct node *n, uint8_t seq, uint8_t status)
 	send(m);
 }
 
+static uint32_t lockout_left(const struct node *n)
+{
+	return passed(n->now, n->lockout_until) ? 0 : n->lockout_until - n->now;
+}
+
+static void snapshot(const struct node *n, struct node_report *r)
+{
+	r->mode = n->mode;
+	r->output = n->kind == KIND_LOCK ? n->unlocked : n->relay;
+	r->door = n->door;
+	r->temp_valid = n->temp_valid;
+	r->temp_centi = n->temp_centi;
+	r->pin_count = n->pins.count;
+	r->lockout_ms = lockout_left(n);
+}
+
 /* queue records a report for the hub. While the hub is away the ring fills
  * with local decisions; when it is full the oldest not in flight goes, and
  * an ALARM_DROPPED with the count follows once there is room again. */
 static void queue(struct node *n, uint8_t type, uint8_t a, bool opened, uint32_t arg)
 {
-	if (type == MSG_STATE) {
-		/* A state report is encoded when sent, so one queued is enough. */
-		for (uint8_t i = n->inflight ? 1 : 0; i < n->count; i++)
-			if (n->ring[(n->head + i) % NODE_RING].type == MSG_STATE)
-				return;
+	if (type == MSG_STATE && n->count > (n->inflight ? 1 : 0)) {
+		/* A state right after a state replaces it: nothing happened
+		 * between the two that the first one would explain. */
+		struct node_report *last = &n->ring[(n->head + n->count - 1) % NODE_RING];
+		if (last->type == MSG_STATE) {
+			last->t_ms = n->now;
+			snapshot(n, last);
+			return;
+		}
 	}
 	if (n->count == NODE_RING) {
 		uint8_t victim = n->inflight ? 1 : 0;
@@ -66,18 +86,15 @@ static void queue(struct node *n, uint8_t type, uint8_t a, bool opened, uint32_t
 	r->arg = arg;
 	r->no = n->next_no++;
 	r->t_ms = n->now;
+	if (type == MSG_STATE)
+		snapshot(n, r);
 	n->count++;
 }
 
 static void alarm(struct node *n, uint8_t code, uint32_t arg) { queue(n, MSG_ALARM, code, false, arg); }
 static void state_changed(struct node *n) { queue(n, MSG_STATE, 0, false, 0); }
 
-static uint32_t lockout_left(const struct node *n)
-{
-	return passed(n->now, n->lockout_until) ? 0 : n->lockout_until - n->now;
-}
-
-static void fill_report(struct node *n, const struct node_report *r, struct link_msg *m)
+static void fill_report(const struct node_report *r, struct link_msg *m)
 {
 	clear_msg(m);
 	m->type = r->type;
@@ -85,13 +102,13 @@ static void fill_report(struct node *n, const struct node_report *r, struct link
 	m->t_ms = r->t_ms;
 	switch (r->type) {
 	case MSG_STATE:
-		m->mode = n->mode;
-		m->output = n->kind == KIND_LOCK ? n->unlocked : n->relay;
-		m->door = n->door;
-		m->temp_valid = n->temp_valid;
-		m->temp_centi = n->temp_centi;
-		m->pin_count = n->pins.count;
-		m->lockout_ms = lockout_left(n);
+		m->mode = r->mode;
+		m->output = r->output;
+		m->door = r->door;
+		m->temp_valid = r->temp_valid;
+		m->temp_centi = r->temp_centi;
+		m->pin_count = r->pin_count;
+		m->lockout_ms = r->lockout_ms;
 		break;
 	case MSG_DOOR:
 		m->open = r->a;
@@ -310,7 +327,7 @@ static void send_reports(struct node *n)
 	if (n->count == 0)
 		return;
 	struct link_msg *m = &n->msg;
-	fill_report(n, &n->ring[n->head], m);
+	fill_report(&n->ring[n->head], m);
 	n->tx_seq = (uint8_t)(n->tx_seq % 255 + 1);
 	m->seq = n->tx_seq;
 	m->ack = n->rx_any ? n->rx_seq : 0;
@@ -380,11 +397,13 @@ static void enter_pin(struct node *n)
 		/* With the hub present the hub decides (schedules, revocations
 		 * since the table was pushed); alone, the node opens. */
 		bool open = n->mode == MODE_LOCAL;
+		/* The entry first, then the state it caused: the hub then knows
+		 * why the lock opened. */
+		queue(n, MSG_KEYPAD, KEYPAD_GRANTED, open, user == 0xFFFFFFFF ? 0 : user);
 		if (open) {
 			set_lock(n, true);
 			n->unlock_until = n->now + NODE_UNLOCK_DEFAULT_MS;
 		}
-		queue(n, MSG_KEYPAD, KEYPAD_GRANTED, open, user == 0xFFFFFFFF ? 0 : user);
 		return;
 	}
 	queue(n, MSG_KEYPAD, KEYPAD_DENIED, false, 0);

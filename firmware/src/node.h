@@ -34,6 +34,12 @@ struct node_report {
 	bool opened;  /* keypad */
 	uint32_t arg; /* keypad: user; alarm: arg */
 	uint32_t no, t_ms;
+	/* state: a snapshot taken when queued, so that the reports tell the
+	 * changes in the order they happened */
+	uint8_t mode, door;
+	bool output, temp_valid;
+	int32_t temp_centi;
+	uint32_t pin_count, lockout_ms;
 };
 
 struct node {

@@ -676,7 +676,7 @@ static void test_local_events_reported_when_hub_returns(void)
 	struct link_msg hb = {0};
 	hb.type = MSG_HUB_HEARTBEAT;
 	hub_send(&N, &hb);
-	uint32_t last_no = 0;
+	uint32_t last_no = 0, keypad_no = 0, unlocked_no = 0;
 	int keypads = 0, lost = 0, doors = 0;
 	for (int i = 0; i < 400 && N.count > 0; i++) {
 		run(&N, 10, false);
@@ -687,6 +687,10 @@ static void test_local_events_reported_when_hub_returns(void)
 			CHECK(m.no > last_no);
 			last_no = m.no;
 			keypads += m.type == MSG_KEYPAD && m.result == KEYPAD_GRANTED && m.opened;
+			if (m.type == MSG_KEYPAD)
+				keypad_no = m.no;
+			if (m.type == MSG_STATE && m.output && !unlocked_no)
+				unlocked_no = m.no;
 			lost += m.type == MSG_ALARM && m.code == ALARM_HUB_LOST;
 			doors += m.type == MSG_DOOR;
 			hub_ack(&N, m.seq);
@@ -698,6 +702,8 @@ static void test_local_events_reported_when_hub_returns(void)
 	CHECK_EQ(keypads, 1);
 	CHECK_EQ(lost, 1);
 	CHECK_EQ(doors, 2);
+	/* the entry comes before the state it caused: the hub knows why it opened */
+	CHECK(keypad_no != 0 && unlocked_no > keypad_no);
 }
 
 static void test_retransmit_until_acked(void)

@@ -92,8 +92,11 @@ type node struct {
 	stop context.CancelFunc
 	ran  atomic.Bool // run started: it closes the port when it ends
 
+	cmdMu sync.Mutex // one command at a time
+
 	mu        sync.Mutex
 	shut      bool
+	inflight  bool // a command is waiting for the node's answer
 	unlocked  bool // lock: as last reported or commanded
 	relay     bool // boiler
 	mode      uint32
@@ -163,51 +166,87 @@ func (n *node) do(action, value string) (State, error) {
 		return State{}, err
 	}
 	var m nodelink.Msg
-	var by string
+	by := "command"
 	switch {
 	case n.o.Kind == NodeLock && action == "lock":
 		m = nodelink.Msg{Type: nodelink.Lock}
 	case n.o.Kind == NodeLock && action == "unlock":
 		m = nodelink.Msg{Type: nodelink.Lock, On: true, MS: uint32(n.o.UnlockFor.Milliseconds())}
-		by = "command"
 	case n.o.Kind == NodeBoiler && (action == "on" || action == "off"):
 		m = nodelink.Msg{Type: nodelink.Relay, On: action == "on"}
 	default:
 		return State{}, errUnknownAction("node", n.o.ID, action, n.actions()...)
 	}
+	// One command at a time; while it is in flight, the node's state
+	// report of the same change is left to this call, so that the audit
+	// says who asked (a report can overtake the ack's return).
+	n.cmdMu.Lock()
+	defer n.cmdMu.Unlock()
 	n.mu.Lock()
-	shut := n.shut
-	n.mu.Unlock()
-	if shut {
+	if n.shut {
+		n.mu.Unlock()
 		return State{}, errShutdown("node", n.o.ID, action)
 	}
+	n.inflight = true
+	was := n.output()
+	n.mu.Unlock()
+
 	ctx, cancel := context.WithTimeout(n.ctx, nodeWait)
 	defer cancel()
-	if err := n.conn.Do(ctx, m); err != nil {
-		return State{}, n.doError(action, err)
-	}
+	err := n.conn.Do(ctx, m)
+
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var evs []Event
-	switch action {
-	case "unlock":
-		if !n.unlocked {
-			evs = append(evs, newEvent(ClassAudit, n.o.ID, "unlocked", "by", by))
-		}
-		n.unlocked = true
-	case "lock":
-		if n.unlocked {
-			evs = append(evs, newEvent(ClassAudit, n.o.ID, "locked", "by", "command"))
-		}
-		n.unlocked = false
-	default:
-		if n.relay != (action == "on") {
-			evs = append(evs, newEvent(ClassState, n.o.ID, "relay_"+action, "by", "command"))
-		}
-		n.relay = action == "on"
+	n.inflight = false
+	if err == nil {
+		n.setOutput(action == "unlock" || action == "on")
 	}
-	n.record(evs)
+	if now := n.output(); now != was {
+		if err == nil {
+			n.record([]Event{n.outputEvent(now, "by", by)})
+		} else {
+			n.record([]Event{n.outputEvent(now, "by", "node")}) // moved, though the answer was lost
+		}
+	}
+	if err != nil {
+		return State{}, n.doError(action, err)
+	}
 	return n.stateLocked(), nil
+}
+
+// output is the lock's unlocked or the boiler's relay; with n.mu held.
+func (n *node) output() bool {
+	if n.o.Kind == NodeLock {
+		return n.unlocked
+	}
+	return n.relay
+}
+
+func (n *node) setOutput(v bool) {
+	if n.o.Kind == NodeLock {
+		n.unlocked = v
+	} else {
+		n.relay = v
+	}
+}
+
+// outputEvent is the event of the output becoming v: the lock's
+// unlocked/locked (audit), the boiler's relay_on/relay_off (state).
+func (n *node) outputEvent(v bool, kv ...any) Event {
+	if n.o.Kind == NodeBoiler {
+		typ := "relay_off"
+		if v {
+			typ = "relay_on"
+		}
+		return newEvent(ClassState, n.o.ID, typ, kv...)
+	}
+	if v {
+		return newEvent(ClassAudit, n.o.ID, "unlocked", kv...)
+	}
+	if len(kv) > 0 && kv[0] == "by" && kv[1] == "node" {
+		kv[0] = "reason"
+	}
+	return newEvent(ClassAudit, n.o.ID, "locked", kv...)
 }
 
 func (n *node) known(action string) bool {
@@ -258,16 +297,16 @@ func (n *node) report(m nodelink.Msg) {
 			evs = append(evs, newEvent(ClassAudit, n.o.ID, "node_mode", append([]any{"mode", modeName(m.Mode)}, at...)...))
 		}
 		n.mode, n.reported = m.Mode, true
-		if n.o.Kind == NodeLock && m.Output != n.unlocked {
-			if m.Output {
-				evs = append(evs, newEvent(ClassAudit, n.o.ID, "unlocked", append([]any{"by", "node"}, at...)...))
-			} else {
-				evs = append(evs, newEvent(ClassAudit, n.o.ID, "locked", append([]any{"reason", "node"}, at...)...))
+		if m.Output != n.output() {
+			// A change the node made itself (its pulse ended, the hub
+			// was away, a guard); one a command in flight asked for is
+			// that command's to record.
+			if !n.inflight {
+				evs = append(evs, n.outputEvent(m.Output, append([]any{"by", "node"}, at...)...))
 			}
-			n.unlocked = m.Output
+			n.setOutput(m.Output)
 		}
 		if n.o.Kind == NodeBoiler {
-			n.relay = m.Output
 			n.temp = nil
 			if m.TempValid {
 				t := float64(m.TempCenti) / 100
