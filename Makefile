@@ -1,6 +1,6 @@
 # edgeagent — run `make` for the list of targets.
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots
+.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots firmware test-firmware
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -27,11 +27,11 @@ run: build ## run the agent with the example config, simulated devices, data in 
 deps: ## install the system packages the tests need (apt-get, as root)
 	@scripts/system-deps.sh
 
-test: deps lint tidy-check test-go test-arm64 test-vm fuzz ## everything CI checks: packages, lint, go mod tidy, tests, the VM test, brief fuzzing
+test: deps lint tidy-check test-go test-arm64 test-vm test-firmware fuzz ## everything CI checks: packages, lint, go mod tidy, tests, the VM test, the node firmware, brief fuzzing
 
 test-go: ## the Go tests (race detector on the concurrent packages)
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./internal/devices/... ./internal/store/... ./internal/secstate/... ./internal/hlc/... ./internal/liveness/... ./internal/localauth/... ./internal/localapi/... ./internal/sync/... ./cmd/...
+	$(GO) test -count=1 -race ./internal/devices/... ./internal/nodelink/... ./internal/store/... ./internal/secstate/... ./internal/hlc/... ./internal/liveness/... ./internal/localauth/... ./internal/localapi/... ./internal/sync/... ./cmd/...
 
 fuzz: ## every fuzz target briefly (FUZZTIME=10m for longer)
 	scripts/fuzz.sh
@@ -83,6 +83,12 @@ test-arm64: ## the devices, store and localauth tests and the agent binary, buil
 
 test-vm: ## arm64 kernel in qemu: the agent on a gpio-sim chip, power cuts at every flush point, network faults (scripts/vm)
 	scripts/vm/test.sh
+
+firmware: ## the node firmware: qemu and Blue Pill images (lock and boiler), the host test binary (firmware/build)
+	$(MAKE) -C firmware all
+
+test-firmware: ## the node's host tests, then its qemu image driven by the Go side of the link (internal/nodelink)
+	scripts/test-firmware.sh
 
 screenshots: ## real Chromium screenshots of the web app (login, devices online and offline) into docs/img/
 	GO=$(GO) scripts/screenshots.sh

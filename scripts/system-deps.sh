@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages listed in scripts/system-packages.txt when
-# they are missing: with apt-get when run as root, otherwise it stops and
+# they are missing (each proved by a command, or by a file given by its
+# absolute path): with apt-get when run as root, otherwise it stops and
 # prints the exact command to run.
 set -eu
 list="$(dirname "$0")/system-packages.txt"
@@ -8,6 +9,7 @@ missing=""
 # installed: the command is on PATH or in an sbin directory, where Debian puts
 # daemons (mosquitto is /usr/sbin/mosquitto) and a user's PATH may not look.
 installed() {
+	case "$1" in /*) [ -e "$1" ]; return ;; esac
 	command -v "$1" >/dev/null 2>&1 && return 0
 	for d in /usr/local/sbin /usr/sbin /sbin; do
 		[ -x "$d/$1" ] && return 0

@@ -82,6 +82,8 @@ type Options struct {
 	// with --sim and in tests). Nil on real hardware: those actions then
 	// fail with ErrNotSimulated.
 	Sim Simulator
+	// NodePort opens a node's serial port. Default: nodelink.OpenSerial.
+	NodePort func(path string, baud int) (SerialPort, error)
 	// Liveness, when not nil, gets one required loop per input watcher and
 	// per boiler sensor poller while Run runs, so that the watchdog stops
 	// when one of them hangs (a pin read, a 1-Wire read).
@@ -131,6 +133,7 @@ type Hub struct {
 	byID    map[string]device
 	watches []*watch
 	boilers []*boiler
+	nodes   []*node
 	journal journalQueue
 	live    *liveness.Registry
 	sim     Simulator                   // nil on real hardware
@@ -206,7 +209,15 @@ func New(cfg Config, opts Options) (*Hub, error) {
 	if cfg.Vehicle != nil {
 		h.addCar(newCar(b, *cfg.Vehicle))
 	}
+	for _, c := range cfg.Nodes {
+		n := newNode(b, c)
+		h.nodes = append(h.nodes, n)
+		h.add(c.ID, n)
+	}
 	if err := errors.Join(b.errs...); err != nil {
+		for _, n := range h.nodes {
+			n.abandon()
+		}
 		return nil, err
 	}
 	return h, nil
@@ -274,6 +285,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	for _, b := range h.boilers {
 		l := h.live.Add("boiler "+b.id+" sensor poller", b.poll+readBound, true)
 		wg.Go(func() { b.pollLoop(ctx, l) })
+	}
+	for _, n := range h.nodes {
+		wg.Go(n.run) // ends when Shutdown has made the node safe
 	}
 	<-ctx.Done()
 	h.Shutdown()

@@ -28,6 +28,7 @@ type Config struct {
 	// Vehicle, when set, is a car (vehicle.go); its devices follow the
 	// inputs.
 	Vehicle *VehicleOpts
+	Nodes   []NodeOpts // actuator nodes of firmware/ (node.go)
 }
 
 // DefaultOneWireRoot is where the Linux w1 driver shows 1-Wire devices.
@@ -359,6 +360,9 @@ func (c Config) validate() error {
 				check("vehicle", id, nil)
 			}
 		}
+	}
+	for _, o := range c.Nodes {
+		check("node", o.ID, o.Validate(), "port", o.Port)
 	}
 	return first
 }

@@ -1,0 +1,23 @@
+#!/bin/sh
+# test-firmware.sh: make test-firmware. The node's host tests (plain cc,
+# sanitizers on), then the qemu test: the mps2-an385 image booted in
+# qemu-system-arm and driven over a pseudo-terminal by internal/nodelink
+# (TestQEMU*). A missing tool fails it under CI=true (make deps installs them)
+# and skips it elsewhere, naming what is missing.
+set -eu
+cd "$(dirname "$0")/.."
+missing=""
+for tool in cc make arm-none-eabi-gcc qemu-system-arm; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+[ -e /usr/lib/picolibc/arm-none-eabi/picolibc.specs ] || missing="$missing picolibc-arm-none-eabi"
+if [ -n "$missing" ]; then
+	if [ "${CI:-}" = true ]; then
+		echo "test-firmware: missing:$missing (make deps installs scripts/system-packages.txt)" >&2
+		exit 1
+	fi
+	echo "test-firmware: skipped, missing:$missing (make deps installs them)"
+	exit 0
+fi
+make -C firmware all test
+go test -count=1 -run 'QEMU' ./internal/nodelink/
