@@ -51,6 +51,7 @@ func (f *fakeDevices) Do(id, action, value string) (devices.State, error) {
 	case "door lock":
 		f.locked = true
 		return devices.State{ID: id, State: "locked"}, nil
+	case "car-drive authorise", "car-drive rearm":
 	case "boiler on":
 		f.mode = "heat"
 	case "boiler off":
@@ -73,6 +74,7 @@ func (f *fakeDevices) List() []devices.State {
 	return []devices.State{
 		{ID: "door", Kind: "lock", State: map[bool]string{true: "locked", false: "unlocked"}[f.locked]},
 		{ID: "boiler", Kind: "boiler", State: "idle", Attrs: map[string]any{"mode": f.mode, "setpoint": f.setpoint}},
+		{ID: "car-drive", Kind: devices.KindDrive, State: "armed"},
 	}
 }
 
@@ -238,6 +240,11 @@ func TestCommandRefusals(t *testing.T) {
 			return b
 		}, ReasonWrongType},
 		{"garbage", func(r *rig) []byte { return []byte("open sesame") }, ReasonMalformed},
+		// Starting a car needs a phone at the car (localauth's vehicle
+		// policy); a signed command is no holder proof.
+		{"drive authorisation from the cloud", func(r *rig) []byte {
+			return r.command(func(c *wire.Command) { c.Device, c.Action = "car-drive", "authorise" })
+		}, ReasonNotRemote},
 		{"bad signature", func(r *rig) []byte {
 			b := r.command(nil)
 			b[len(b)-1] ^= 1

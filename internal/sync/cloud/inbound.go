@@ -11,6 +11,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
@@ -47,6 +48,7 @@ const (
 	ReasonIDsFull          = "replay_memory_full"
 	ReasonBadPart          = "bad_part"
 	ReasonUnknownTopic     = "unknown_topic"
+	ReasonNotRemote        = "not_remote" // an action only a phone at the device may take
 )
 
 // inboundLoop handles what the broker sends, one message at a time, off
@@ -170,6 +172,10 @@ func (s *Service) handleCommand(m mqttlink.Message) error {
 		s.refuse(EventCommandRefused, ReasonExpired, fmt.Sprintf("expired %s ago", now.Sub(time.Unix(c.ExpiresAt, 0)).Round(time.Second)), m.Size, info)
 		return nil
 	}
+	if notRemote(s.dev, c.Device, c.Action) {
+		s.refuse(EventCommandRefused, ReasonNotRemote, "drive authorisation needs a phone at the car (a fresh holder proof and a door it unlocked)", m.Size, info)
+		return nil
+	}
 	if err := s.remember(c, info); err != nil {
 		reason := ReasonReplayed
 		if errors.Is(err, errIDsFull) {
@@ -195,6 +201,22 @@ func (s *Service) handleCommand(m mqttlink.Message) error {
 	s.audit(store.Event{Class: store.ClassAudit, Device: c.Device, Type: EventCommandExecuted, Data: out})
 	s.log.Info("cloud: command", "id", info["id"], "device", c.Device, "action", c.Action, "ok", err == nil, "err", err)
 	return nil
+}
+
+// notRemote reports the commands the cloud may not give, however well
+// signed: authorising a car to start needs the holder at the car (the
+// vehicle policy in localauth). Rearming (withdrawing) stays remote: it
+// only ever moves towards safe, and never while the ignition is on.
+func notRemote(dev Devices, device, action string) bool {
+	if action != "authorise" {
+		return false
+	}
+	for _, d := range dev.List() {
+		if d.ID == device {
+			return d.Kind == devices.KindDrive
+		}
+	}
+	return false
 }
 
 // remember records a command's id (with its expiry, for pruning) and the
