@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/homeassistant"
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/metrics"
@@ -71,6 +72,7 @@ func (a *agent) metricsService() (service, error) {
 type homes struct {
 	metrics *metrics.Metrics      // nil when off
 	ha      *homeassistant.Bridge // nil when off
+	homekit *homekit.Bridge       // nil when off (homekit.go)
 }
 
 // haService builds the Home Assistant bridge from [homeassistant]: the

@@ -34,6 +34,8 @@ usage:
   edgeagent credentials import FILE... [--json]  (signed grants, revocation snapshots)
   edgeagent audit verify [--file STATE.DB [--security-dir DIR]] [--json]
                                                  (walks the hash-chained audit log)
+  edgeagent homekit show --config FILE [--json]  (Apple Home: setup code, QR payload, pairings)
+  edgeagent homekit reset --config FILE [--new-code]   (forget every pairing; the agent stopped)
   edgeagent rpi bootconfig --config FILE [--rtc CHIP] [--w1-pin N]   (config.txt lines)
   edgeagent version
   edgeagent help [COMMAND]                       (or: edgeagent COMMAND --help)
@@ -159,6 +161,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdAudit(rest, stdout)
 	case "rpi":
 		return cmdRPI(rest, stdout)
+	case "homekit":
+		return cmdHomeKit(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -215,7 +215,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	// blocks local control (principle 1).
 	var services []service
 	// The cloud link first: the LAN banner reads its status.
-	for _, build := range []func() (service, error){a.syncService, a.lanService, a.bleService, a.haService, a.metricsService} {
+	for _, build := range []func() (service, error){a.syncService, a.lanService, a.bleService, a.haService, a.homekitService, a.metricsService} {
 		svc, err := build()
 		if err != nil {
 			hub.Shutdown()

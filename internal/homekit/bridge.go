@@ -195,12 +195,9 @@ func (b *Bridge) Status() Status {
 	b.smu.Lock()
 	listen := b.listenAt
 	b.smu.Unlock()
-	n := b.o.Store.Pairings()
-	return Status{
-		Name: b.o.Name, Listen: listen, DeviceID: b.deviceID,
-		SetupCode: FormatSetupCode(b.code), SetupURI: SetupURI(b.code, b.setupID, categoryBridge),
-		Paired: n > 0, Pairings: n, Accessories: len(b.devs),
-	}
+	st := b.o.Store.Stored()
+	st.Name, st.Listen, st.Accessories = b.o.Name, listen, len(b.devs)
+	return st
 }
 
 // Run serves HAP and copies the devices' state to the accessories until

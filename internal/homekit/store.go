@@ -177,3 +177,41 @@ func (s *Store) AIDs(ids []string) (map[string]uint64, error) {
 	}
 	return out, nil
 }
+
+// Forget removes every controller's pairing (and, with newCode, the setup
+// code and setup id, so that the next start draws new ones) in one durable
+// write. Run it with the agent stopped: a running bridge keeps its own
+// copy until it restarts.
+func (s *Store) Forget(newCode bool) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.cloneLocked()
+	n := 0
+	for k := range next.Keys {
+		if strings.HasSuffix(k, ".pairing") {
+			delete(next.Keys, k)
+			n++
+		}
+	}
+	if newCode {
+		delete(next.Keys, keySetupCode)
+		delete(next.Keys, keySetupID)
+	}
+	return n, s.saveLocked(next)
+}
+
+// Stored is the part of Status the record alone tells (the agent may be
+// stopped): the setup code and payload, the device id, the pairings.
+// Empty fields: the bridge has not started yet.
+func (s *Store) Stored() Status {
+	code, _ := s.Get(keySetupCode)
+	id, _ := s.Get(keySetupID)
+	uuid, _ := s.Get("uuid")
+	n := s.Pairings()
+	st := Status{DeviceID: string(uuid), Paired: n > 0, Pairings: n}
+	if ValidSetupCode(string(code)) {
+		st.SetupCode = FormatSetupCode(string(code))
+		st.SetupURI = SetupURI(string(code), string(id), categoryBridge)
+	}
+	return st
+}
