@@ -3,6 +3,7 @@ module github.com/edgeagent/edgeagent
 go 1.26.8
 
 require (
+	github.com/brutella/hap v0.0.35
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/eclipse/paho.mqtt.golang v1.5.1
@@ -24,7 +25,6 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/brutella/dnssd v1.2.14 // indirect
-	github.com/brutella/hap v0.0.35 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-chi/chi v1.5.4 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect

@@ -32,6 +32,8 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"credentials"}, "edgeagent credentials import FILE..."},
 		{[]string{"audit", "verify"}, "edgeagent audit verify [--file STATE.DB"},
 		{[]string{"rpi", "bootconfig"}, "edgeagent rpi bootconfig --config FILE"},
+		{[]string{"homekit", "show"}, "edgeagent homekit show --config FILE"},
+		{[]string{"homekit", "reset"}, "edgeagent homekit reset --config FILE"},
 		{[]string{"version"}, "edgeagent version"},
 		{[]string{"authority", "init"}, "edgeagent authority init --dir DIR"},
 		{[]string{"key", "new"}, "edgeagent key new --out FILE"},

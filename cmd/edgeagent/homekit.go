@@ -46,16 +46,17 @@ func (a *agent) homekitService() (service, error) {
 	return func(ctx context.Context) error { return b.Run(ctx, nil) }, nil
 }
 
-const homekitUsage = "usage: edgeagent homekit show --config FILE [--json] | homekit reset --config FILE [--new-code]"
+const homekitUsage = "usage: edgeagent homekit show --config FILE [--data-dir DIR] [--json] | homekit reset --config FILE [--data-dir DIR] [--new-code]"
 
 func cmdHomeKit(args []string, stdout io.Writer) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "reset") {
 		return usagef(homekitUsage)
 	}
-	var file string
+	var file, dataDir string
 	var asJSON, newCode bool
 	fs := newFlagSet("homekit " + args[0])
 	fs.StringVar(&file, "config", "", "agent config file (its data_dir holds the pairing record)")
+	fs.StringVar(&dataDir, "data-dir", "", "data directory (overrides data_dir, as for run)")
 	if args[0] == "show" {
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 	} else {
@@ -69,6 +70,9 @@ func cmdHomeKit(args []string, stdout io.Writer) error {
 	cfg, err := config.Load(file)
 	if err != nil {
 		return configError{err}
+	}
+	if dataDir != "" {
+		cfg.DataDir = dataDir
 	}
 	sec, err := secstate.Open(cfg.SecStatePath())
 	if err != nil {
