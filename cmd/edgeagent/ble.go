@@ -21,6 +21,7 @@ type bleRunner struct {
 	mu     sync.Mutex
 	status ble.Status
 	srv    *ble.Server
+	run    func(ctx context.Context) error // nil when off
 }
 
 // Status is BLE's status for the admin socket.
@@ -42,19 +43,18 @@ func (r *bleRunner) off(reason string) {
 	r.mu.Unlock()
 }
 
-// bleService builds the BLE peripheral from the config. It returns nil
-// (and the status says why) when [ble] is off or there is no system bus,
-// BlueZ or adapter: the agent serves everything else (principle 1).
-func (a *agent) bleService() (service, error) {
+// newBLE builds the BLE peripheral from the config. When [ble] is off or
+// there is no system bus, BlueZ or adapter, the runner runs nothing and its
+// status says why: the agent serves everything else (principle 1).
+func newBLE(p *parts) (*bleRunner, error) {
 	r := &bleRunner{}
-	a.ble = r
-	c := a.cfg.BLE
+	c := p.cfg.BLE
 	if !c.Enabled {
 		r.off("off in the config ([ble] enabled = false)")
-		return nil, nil
+		return r, nil
 	}
 	srv, err := ble.NewServer(ble.ServerOptions{
-		Keeper: a.keeper, Hub: a.hub, Site: a.cfg.Site, Log: a.log.With("part", "ble"),
+		Keeper: p.keeper, Hub: p.hub, Site: p.cfg.Site, Log: p.log.With("part", "ble"),
 		Limits: bleLimits(c),
 	})
 	if err != nil {
@@ -63,34 +63,45 @@ func (a *agent) bleService() (service, error) {
 	bus, err := dbus.ConnectSystemBus()
 	if err != nil {
 		r.off(fmt.Sprintf("no D-Bus system bus: %v", err))
-		a.log.Warn("ble: off", "reason", r.Status().Reason)
-		return nil, nil
+		p.log.Warn("ble: off", "reason", r.Status().Reason)
+		return r, nil
 	}
 	adapter := orDefault(c.Adapter, "hci0")
-	name := ble.AdvertisedName(orDefault(c.NamePrefix, "edgeagent"), a.cfg.Site)
-	p, err := ble.StartPeripheral(context.Background(), ble.PeripheralOptions{Bus: bus, Adapter: adapter, Name: name, Server: srv, Log: a.log.With("part", "ble")})
+	name := ble.AdvertisedName(orDefault(c.NamePrefix, "edgeagent"), p.cfg.Site)
+	per, err := ble.StartPeripheral(context.Background(), ble.PeripheralOptions{Bus: bus, Adapter: adapter, Name: name, Server: srv, Log: p.log.With("part", "ble")})
 	if err != nil {
 		bus.Close()
 		r.off(err.Error())
-		a.log.Warn("ble: off", "reason", err)
-		return nil, nil
+		p.log.Warn("ble: off", "reason", err)
+		return r, nil
 	}
 	r.mu.Lock()
 	r.srv, r.status = srv, ble.Status{On: true, Adapter: adapter, Name: name}
-	r.mu.Unlock()
-	a.log.Info("ble: advertising", "adapter", adapter, "name", name)
-	return func(ctx context.Context) error {
+	r.run = func(ctx context.Context) error {
 		defer bus.Close()
-		err := p.Run(ctx)
+		err := per.Run(ctx)
 		r.off("stopped")
 		return err
-	}, nil
+	}
+	r.mu.Unlock()
+	p.log.Info("ble: advertising", "adapter", adapter, "name", name)
+	return r, nil
+}
+
+// services is the peripheral, optional (a failure is logged; everything
+// else goes on); none when BLE is off.
+func (r *bleRunner) services() []service {
+	if r.run == nil {
+		return nil
+	}
+	return []service{{name: "ble", run: r.run, optional: true}}
 }
 
 func bleLimits(c config.BLE) ble.Limits {
 	return ble.Limits{
 		MaxConnections: c.MaxConnections, MaxFrame: c.MaxFrameBytes, FramesPerSecond: float64(c.FramesPerSecond),
-		IdleTimeout: c.IdleTimeout.D(), FrameTimeout: c.FrameTimeout.D(),
+		FragmentsPerSecond: float64(c.WritesPerSecond),
+		IdleTimeout:        c.IdleTimeout.D(), FrameTimeout: c.FrameTimeout.D(),
 	}
 }
 

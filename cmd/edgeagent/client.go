@@ -71,7 +71,13 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	if sf.json {
 		return printJSON(stdout, st)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return printStatus(stdout, st)
+}
+
+// printStatus is status for people: every part in words, never a Go
+// placeholder for a time that never happened or a part that is not running.
+func printStatus(w io.Writer, st localapi.Status) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "site\t%s\n", st.Site)
 	fmt.Fprintf(tw, "version\t%s\n", st.Version)
 	mode := "hardware"
@@ -97,23 +103,41 @@ func cmdStatus(args []string, stdout io.Writer) error {
 			hist.Events, hist.Bytes, hist.MaxBytes, hist.Oldest.UTC().Format(time.RFC3339))
 	}
 	fmt.Fprintf(tw, "history kept\t%s, audit %s\n", hist.MaxAge, hist.AuditAge)
-	if c, ok := st.Cloud.(map[string]any); ok {
+	if c := st.Cloud; c != nil {
 		link := "DOWN"
-		if c["connected"] == true {
+		if c.Connected {
 			link = "connected"
 		}
-		fmt.Fprintf(tw, "cloud\t%s to %s since %s; %s events pending (oldest %s), last sync %s\n",
-			link, field(c, "broker", "?"), field(c, "since", "start"), field(c, "pending_total", "0"),
-			field(c, "oldest_pending", "none"), field(c, "last_sync", "never"))
-		if e, ok := c["last_error"]; ok {
-			fmt.Fprintf(tw, "cloud error\t%v\n", e)
+		fmt.Fprintf(tw, "cloud\t%s to %s since %s; %d events pending (oldest %s), last sync %s\n",
+			link, c.Broker, timeOr(c.Since, "start"), c.PendingTotal, timeOr(c.OldestPending, "none"), timeOr(c.LastSync, "never"))
+		if c.LastError != "" {
+			fmt.Fprintf(tw, "cloud error\t%s\n", c.LastError)
 		}
-		if w, ok := c["warnings"]; ok {
-			fmt.Fprintf(tw, "cloud warnings\t%v\n", w)
+		for _, w := range c.Warnings {
+			fmt.Fprintf(tw, "cloud warning\t%s\n", w)
 		}
 	}
-	if lan, ok := st.LAN.(map[string]any); ok {
-		fmt.Fprintf(tw, "lan\thttps://%s (certificate SHA-256 %s)\n", field(lan, "listen", "?"), field(lan, "fingerprint", "?"))
+	if lan := st.LAN; lan != nil {
+		fmt.Fprintf(tw, "lan\thttps://%s (certificate SHA-256 %s)\n", lan.Listen, lan.Fingerprint)
+	}
+	switch b := st.BLE; {
+	case b == nil:
+	case b.On:
+		fmt.Fprintf(tw, "ble\tadvertising as %s on %s: %d connected (at most %d), %d decisions (%d granted), %d connections refused, %d dropped\n",
+			b.Name, b.Adapter, b.Connections, b.MaxConnections, b.Decisions, b.Granted, b.Refused, b.Dropped)
+	default:
+		fmt.Fprintf(tw, "ble\toff: %s\n", b.Reason)
+	}
+	if h := st.HomeKit; h != nil {
+		fmt.Fprintf(tw, "homekit\t%s on %s: %d accessories, %d pairings\n", h.Name, orDefault(h.Listen, "(not listening yet)"), h.Accessories, h.Pairings)
+		if h.Paired {
+			fmt.Fprintf(tw, "homekit setup\tpaired: new controllers are added from a paired one's Home app\n")
+		} else {
+			fmt.Fprintf(tw, "homekit setup\tcode %s, QR payload %s\n", h.SetupCode, h.SetupURI)
+		}
+	}
+	for _, l := range st.Stalled {
+		fmt.Fprintf(tw, "loop stalled\t%s\n", l)
 	}
 	if st.JournalError != "" {
 		fmt.Fprintf(tw, "journal\tFAILING: %s\n", st.JournalError)
@@ -251,12 +275,13 @@ func cmdEvents(args []string, stdout io.Writer) error {
 
 // field renders a key of a decoded JSON object, or none when the key is
 // absent or null: the cloud status leaves out times that never happened, and
-// a missing key must not print as "<nil>".
-func field(m map[string]any, key, none string) string {
-	if v, ok := m[key]; ok && v != nil {
-		return fmt.Sprint(v)
+// timeOr is t in RFC 3339 (UTC), or none when t is zero: a time that never
+// happened must not print as Go's zero time.
+func timeOr(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
 	}
-	return none
+	return t.UTC().Format(time.RFC3339)
 }
 
 // attrs renders a device's attributes as sorted key=value pairs.

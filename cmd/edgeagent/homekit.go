@@ -21,29 +21,52 @@ import (
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
-// homekitService builds the bridge from [homekit]; nil when it is off.
-func (a *agent) homekitService() (service, error) {
-	h := a.cfg.HomeKit
+// homekitPart is the HomeKit bridge and what runs it; bridge is nil when
+// [homekit] is off.
+type homekitPart struct {
+	bridge *homekit.Bridge
+}
+
+// newHomeKit builds the bridge from [homekit]. onCommand counts each write
+// by result (the metrics; may be nil).
+func newHomeKit(p *parts, onCommand func(result string)) (*homekitPart, error) {
+	h := p.cfg.HomeKit
 	if !h.Enabled {
-		return nil, nil
+		return &homekitPart{}, nil
 	}
 	h = h.WithDefaults()
-	st, err := homekit.OpenStore(a.sec)
+	st, err := homekit.OpenStore(p.sec)
 	if err != nil {
 		return nil, err
 	}
 	b, err := homekit.New(homekit.Options{
 		Listen: h.Listen, Interfaces: h.Interfaces, Name: h.Name, Lights: h.Lights,
 		Principal: localauth.Principal{Name: h.Principal, Role: wire.Role(h.Role), Devices: h.Devices, Actions: h.Actions},
-		Devices:   a.hub, Decider: a.keeper, Store: st, Version: version,
-		Log: a.log.With("part", "homekit"),
+		Devices:   p.hub, Decider: p.keeper, Store: st, Version: version, OnCommand: onCommand,
+		Log: p.log.With("part", "homekit"),
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.homes.homekit = b
-	a.log.Info("homekit bridge", "listen", h.Listen, "principal", h.Principal, "role", h.Role, "actions", h.Actions, "paired", b.Status().Paired)
-	return func(ctx context.Context) error { return b.Run(ctx, nil) }, nil
+	p.log.Info("homekit bridge", "listen", h.Listen, "principal", h.Principal, "role", h.Role, "actions", h.Actions, "paired", b.Status().Paired)
+	return &homekitPart{bridge: b}, nil
+}
+
+// status is the bridge's status for the admin socket; nil when it is off.
+func (h *homekitPart) status() func() homekit.Status {
+	if h.bridge == nil {
+		return nil
+	}
+	return h.bridge.Status
+}
+
+// services is the bridge, optional (a failure is logged; local control
+// goes on); none when it is off.
+func (h *homekitPart) services() []service {
+	if h.bridge == nil {
+		return nil
+	}
+	return []service{{name: "homekit", run: func(ctx context.Context) error { return h.bridge.Run(ctx, nil) }, optional: true}}
 }
 
 const homekitUsage = "usage: edgeagent homekit show --config FILE [--data-dir DIR] [--json] | homekit reset --config FILE [--data-dir DIR] [--new-code]"

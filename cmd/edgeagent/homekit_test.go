@@ -67,6 +67,10 @@ func TestHomeKitThroughAgent(t *testing.T) {
 	if !homekit.ValidSetupCode(strings.ReplaceAll(st.SetupCode, "-", "")) || !strings.HasPrefix(st.SetupURI, "X-HM://") || st.Paired {
 		t.Fatalf("homekit show before pairing: %+v", st)
 	}
+	// The status root reads prints the same code and QR payload.
+	if out := mustCLI(t, "", "status", "--data-dir", dataDir); !strings.Contains(out, "code "+st.SetupCode+", QR payload "+st.SetupURI) {
+		t.Errorf("status lacks the setup code %s and payload %s:\n%s", st.SetupCode, st.SetupURI, out)
+	}
 
 	base := hapctl.Request{ID: st.DeviceID, Host: "127.0.0.1", Port: port}
 	req := base

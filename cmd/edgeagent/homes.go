@@ -1,7 +1,8 @@
 package main
 
 // The parts that fit the homes people already run: Prometheus metrics, the
-// Home Assistant bridge on a local MQTT broker. Each builder returns nil when
+// Home Assistant bridge on a local MQTT broker, the HomeKit bridge
+// (homekit.go). Each builder returns nil when
 // its section is off, and never blocks local control (principle 1).
 
 import (
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/homeassistant"
-	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/metrics"
@@ -22,21 +22,62 @@ import (
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
-// metricsService serves /metrics when metrics.listen names an address. It
-// is built after the cloud link and the LAN API, whose status it reads.
-func (a *agent) metricsService() (service, error) {
-	listen := a.cfg.Metrics.Listen
+// homesPart is the metrics endpoint, the Home Assistant bridge and the
+// HomeKit bridge; each is nil (homekit: its bridge) when its section is off.
+type homesPart struct {
+	metrics *metrics.Metrics
+	ha      *homeassistant.Bridge
+	homekit *homekitPart
+	runs    []service
+}
+
+// newHomes builds the Home Assistant bridge, then the metrics that count
+// its commands and read the cloud link's and the LAN API's status (each
+// nil when that part is not running).
+func newHomes(p *parts, cloudStatus func() cloud.Status, lanInfo func() localapi.LANInfo) (*homesPart, error) {
+	h := &homesPart{}
+	ha, err := newHA(p, func(result string) {
+		if h.metrics != nil {
+			h.metrics.HACommand(result)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ha != nil {
+		h.ha = ha.bridge
+		h.runs = append(h.runs, service{name: "home assistant", run: ha.run, optional: true})
+	}
+	if h.homekit, err = newHomeKit(p, nil); err != nil {
+		return nil, err
+	}
+	h.runs = append(h.runs, h.homekit.services()...)
+	m, run, err := newMetrics(p, h.ha, cloudStatus, lanInfo)
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		h.metrics = m
+		h.runs = append(h.runs, service{name: "metrics", run: run, optional: true})
+	}
+	return h, nil
+}
+
+func (h *homesPart) services() []service { return h.runs }
+
+// newMetrics serves /metrics when metrics.listen names an address.
+func newMetrics(p *parts, ha *homeassistant.Bridge, cloudStatus func() cloud.Status, lanInfo func() localapi.LANInfo) (*metrics.Metrics, func(context.Context) error, error) {
+	listen := p.cfg.Metrics.Listen
 	if listen == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	src := metrics.Sources{
-		Time:      a.keeper.TimeStatus,
-		StoreSize: func() int64 { return a.store.Health().SizeBytes },
+		Time:      p.keeper.TimeStatus,
+		StoreSize: func() int64 { return p.store.Health().SizeBytes },
 	}
-	if a.admin.Cloud != nil {
-		status := a.admin.Cloud
+	if cloudStatus != nil {
 		src.Cloud = func() metrics.Cloud {
-			st, _ := status().(cloud.Status) // set by syncService
+			st := cloudStatus()
 			c := metrics.Cloud{Connected: st.Connected, Attempts: st.Attempts, Pending: st.Pending, Shed: st.Dropped, Sent: st.LastSync}
 			if !st.OldestPending.IsZero() {
 				c.Oldest = time.Duration(st.OldestPendingS * float64(time.Second))
@@ -44,42 +85,37 @@ func (a *agent) metricsService() (service, error) {
 			return c
 		}
 	}
-	if a.admin.LAN != nil {
-		info := a.admin.LAN
-		src.LANSessions = func() int {
-			i, _ := info().(localapi.LANInfo) // set by lanService
-			return i.Sessions
-		}
+	if lanInfo != nil {
+		src.LANSessions = func() int { return lanInfo().Sessions }
 	}
-	if a.homes.ha != nil {
-		src.HA = a.homes.ha.Connected
+	if ha != nil {
+		src.HA = ha.Connected
 	}
 	m := metrics.New(src)
-	a.homes.metrics = m
-	a.store.Observe(m)
-	a.hub.ObserveActions(m.ActionTook)
-	a.keeper.ObserveDecisions(m.Decided)
+	p.store.Observe(m)
+	p.hub.ObserveActions(m.ActionTook)
+	p.keeper.ObserveDecisions(m.Decided)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
+		return nil, nil, fmt.Errorf("metrics: %w", err)
 	}
-	a.log.Info("metrics", "listen", ln.Addr().String())
-	log := a.log.With("part", "metrics")
-	return func(ctx context.Context) error { return m.Serve(ctx, ln, log) }, nil
+	p.log.Info("metrics", "listen", ln.Addr().String())
+	log := p.log.With("part", "metrics")
+	return m, func(ctx context.Context) error { return m.Serve(ctx, ln, log) }, nil
 }
 
-// homes holds the parts of this file that others read.
-type homes struct {
-	metrics *metrics.Metrics      // nil when off
-	ha      *homeassistant.Bridge // nil when off
-	homekit *homekit.Bridge       // nil when off (homekit.go)
+// haPart is the bridge and what runs it.
+type haPart struct {
+	bridge *homeassistant.Bridge
+	run    func(ctx context.Context) error
 }
 
-// haService builds the Home Assistant bridge from [homeassistant]: the
+// newHA builds the Home Assistant bridge from [homeassistant]: the
 // embedded broker on homeassistant.listen, or an external broker, with
-// discovery, state and commands acting as the configured principal.
-func (a *agent) haService() (service, error) {
-	h := a.cfg.HomeAssistant
+// discovery, state and commands acting as the configured principal. Nil
+// when the section is off.
+func newHA(p *parts, onCommand func(result string)) (*haPart, error) {
+	h := p.cfg.HomeAssistant
 	if !h.Enabled() {
 		return nil, nil
 	}
@@ -92,18 +128,14 @@ func (a *agent) haService() (service, error) {
 		}
 		password = p
 	}
-	topics := homeassistant.Topics{Prefix: h.TopicPrefix + "/" + a.cfg.Site, Discovery: h.DiscoveryPrefix, Node: a.cfg.Site}
+	topics := homeassistant.Topics{Prefix: h.TopicPrefix + "/" + p.cfg.Site, Discovery: h.DiscoveryPrefix, Node: p.cfg.Site}
 	opts := homeassistant.Options{
 		Broker: h.Broker, Username: h.Username, Password: password, Topics: topics, QoS: 1,
 		Principal: localauth.Principal{Name: h.Principal, Role: wire.Role(h.Role), Devices: h.Devices, Actions: h.Actions},
-		Devices:   a.hub, Decider: a.keeper, Events: a.store,
+		Devices:   p.hub, Decider: p.keeper, Events: p.store,
 		DeviceInfo: map[string]any{"manufacturer": "edgeagent", "model": "edgeagent hub", "sw_version": version},
-		OnCommand: func(result string) {
-			if m := a.homes.metrics; m != nil {
-				m.HACommand(result)
-			}
-		},
-		Log: a.log.With("part", "homeassistant"),
+		OnCommand:  onCommand,
+		Log:        p.log.With("part", "homeassistant"),
 	}
 	var broker *homeassistant.Broker
 	if h.Listen != "" {
@@ -122,15 +154,14 @@ func (a *agent) haService() (service, error) {
 			return nil, err
 		}
 		opts.Broker, opts.QoS = "tcp://"+ln.Addr().String(), 0 // see homeassistant.Options.QoS
-		a.log.Info("homeassistant broker", "listen", ln.Addr().String(), "user", h.Username)
+		p.log.Info("homeassistant broker", "listen", ln.Addr().String(), "user", h.Username)
 	}
 	bridge, err := homeassistant.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	a.homes.ha = bridge
-	a.log.Info("homeassistant bridge", "broker", opts.Broker, "principal", h.Principal, "role", h.Role, "actions", h.Actions)
-	return func(ctx context.Context) error {
+	p.log.Info("homeassistant bridge", "broker", opts.Broker, "principal", h.Principal, "role", h.Role, "actions", h.Actions)
+	return &haPart{bridge: bridge, run: func(ctx context.Context) error {
 		if broker == nil {
 			return bridge.Run(ctx)
 		}
@@ -144,5 +175,5 @@ func (a *agent) haService() (service, error) {
 		stop()
 		wg.Wait()
 		return errors.Join(err, brokerErr)
-	}, nil
+	}}, nil
 }

@@ -5,28 +5,37 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 
+	"github.com/edgeagent/edgeagent/internal/liveness"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 )
 
-// lanService builds the residents' LAN API and web app when lan.listen (or
-// --listen) names an address. Its certificate's fingerprint and address
-// show in the admin status as "lan".
-func (a *agent) lanService() (service, error) {
-	c := a.cfg.LAN
+// lanPart is the residents' LAN API with its port open. A nil *lanPart
+// is the agent without one (no lan.listen nor --listen).
+type lanPart struct {
+	api  *localapi.LAN
+	ln   net.Listener
+	live *liveness.Registry
+}
+
+// newLAN builds the LAN API and opens its port; its certificate's
+// fingerprint and address show in the admin status as "lan". cloud is the
+// banner's source, nil without a cloud link.
+func newLAN(p *parts, cloud func() localapi.CloudStatus) (*lanPart, error) {
+	c := p.cfg.LAN
 	if c.Listen == "" {
 		return nil, nil
 	}
 	lan, err := localapi.NewLAN(localapi.LANOptions{
-		Hub: a.hub, Store: a.store, SecState: a.sec, Keeper: a.keeper, Site: a.cfg.Site,
-		// nil without a cloud link: "no cloud link configured", no banner.
-		Cloud:  a.cloud,
+		Hub: p.hub, Store: p.store, SecState: p.sec, Keeper: p.keeper, Site: p.cfg.Site,
+		Cloud:  cloud,
 		Listen: c.Listen, Hostnames: c.Hostnames,
 		SessionTTL: c.SessionTTL.D(), MaxSessions: c.MaxSessions,
 		RequestsPerSecond: c.RequestsPerSecond, LoginsPerMinute: c.LoginsPerMinute,
-		Log: a.log.With("part", "lan"),
+		Log: p.log.With("part", "lan"),
 	})
 	if err != nil {
 		return nil, err
@@ -35,9 +44,45 @@ func (a *agent) lanService() (service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.admin.LAN = func() any { return lan.Info() }
-	a.log.Info("lan api", "listen", ln.Addr().String(), "fingerprint", lan.Fingerprint().String())
-	return func(ctx context.Context) error { return lan.Serve(ctx, ln) }, nil
+	p.log.Info("lan api", "listen", ln.Addr().String(), "fingerprint", lan.Fingerprint().String())
+	return &lanPart{api: lan, ln: ln, live: p.live}, nil
+}
+
+// services is the LAN server, optional (a failure is logged; the admin
+// socket and the devices go on), and its liveness probe, required: a LAN
+// API that no longer answers stops the watchdog's pings and systemd
+// restarts the agent.
+func (l *lanPart) services() []service {
+	if l == nil {
+		return nil
+	}
+	loop := l.live.Add("lan api", probeBound, true)
+	client, err := localapi.NewKeyClient("https://"+l.ln.Addr().String(), l.api.Fingerprint())
+	return []service{
+		{name: "lan api", run: func(ctx context.Context) error { return l.api.Serve(ctx, l.ln) }, optional: true},
+		{name: "lan api probe", run: func(ctx context.Context) error {
+			if err != nil {
+				return err
+			}
+			loop.Probe(ctx, probeEvery, client.Ping)
+			return nil
+		}},
+	}
+}
+
+// close closes the port if Serve never ran (a later start step failed).
+func (l *lanPart) close() {
+	if l != nil {
+		l.ln.Close()
+	}
+}
+
+// info is the admin status's "lan" part; nil without a LAN API.
+func (l *lanPart) info() func() localapi.LANInfo {
+	if l == nil {
+		return nil
+	}
+	return l.api.Info
 }
 
 // cmdDo is `edgeagent do`: what a phone app does with its key, for scripts

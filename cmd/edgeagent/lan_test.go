@@ -24,11 +24,10 @@ func lanOf(t *testing.T, a *proc) (url, fingerprint string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lan, ok := st.LAN.(map[string]any)
-	if !ok {
-		t.Fatalf("status has no lan part: %+v", st.LAN)
+	if st.LAN == nil {
+		t.Fatal("status has no lan part")
 	}
-	return "https://" + lan["listen"].(string), lan["fingerprint"].(string)
+	return "https://" + st.LAN.Listen, st.LAN.Fingerprint
 }
 
 // runBin runs the binary and returns its stdout, stderr and exit code.

@@ -79,7 +79,12 @@ func main() {
 
 // Main runs one command and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdin, stdout, stderr)
+	return exitCode(dispatch(args, stdin, stdout, stderr), stderr)
+}
+
+// exitCode is the one place an error becomes an exit code (and its line
+// on stderr).
+func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
 	var ce configError
 	switch {

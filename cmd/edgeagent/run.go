@@ -12,9 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/config"
@@ -120,192 +121,273 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// agent is the running parts, wired by hand. Services (the admin socket,
-// the device loops, the cloud link, the LAN API) are func(ctx) error that
-// return when ctx ends.
-type agent struct {
-	ble         *bleRunner // BLE's status (cmd/edgeagent/ble.go)
+// parts are what the services share, each made once by run in the order
+// the principles ask: the hub (outputs safe) first, then the security
+// state and the store, then the keeper.
+type parts struct {
 	cfg         *config.Config
 	log         *slog.Logger
-	sim         bool
-	started     time.Time
 	hub         *devices.Hub
 	store       *store.Store
 	sec         *secstate.Dir // the security state that outlives the store
 	keeper      *localauth.Keeper
 	authorities []crypto.PublicKey // pinned: what the cloud's messages must be signed by
-	admin       *localapi.Admin
-	cloud       func() localapi.CloudStatus // nil without a cloud link
-	homes       homes                       // metrics, Home Assistant (homes.go)
+	live        *liveness.Registry // every long-running loop's beats: the watchdog's view
 }
 
-// service is a long-running part: it returns when ctx ends.
-type service func(ctx context.Context) error
+// service is a long-running part: it returns when ctx ends. An optional
+// one (the cloud link, the LAN API) that fails is logged and local control
+// goes on (principle 1); a required one that fails stops the agent.
+type service struct {
+	name     string
+	run      func(ctx context.Context) error
+	optional bool
+}
 
 // run is the agent: outputs safe first, then the store, then local control.
-// hw supplies the pins and sensors (periph and 1-Wire, or simulated).
+// hw supplies the pins and sensors (periph and 1-Wire, or simulated). Every
+// exit path, an error at any step or a stop, leaves the outputs safe: the
+// deferred hub.Shutdown (a no-op once hub.Run has done it).
 func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, log *slog.Logger) error {
-	a := &agent{cfg: cfg, log: log, sim: sim, started: time.Now()}
-	opts := hw
-	opts.Clock = clock.Real{}
-	opts.Log = log.With("part", "devices")
-	// The watchdog's view of the hub's loops (input watchers, sensor pollers).
-	live := liveness.New(opts.Clock)
-	opts.Liveness = live
+	started := time.Now()
+	live := liveness.New(clock.Real{})
 	// Principle 2: every output is at its safe level before anything that
 	// can fail or wait (the store, the socket) is touched.
-	hub, err := devices.New(cfg.Devices(), opts)
+	hub, err := newHub(cfg, hw, live, log)
 	if err != nil {
 		return configError{err}
 	}
-	a.hub = hub
+	defer hub.Shutdown()
 	log.Info("outputs safe", "devices", len(hub.List()), "sim", sim)
 
 	authOpts, err := authOptions(cfg)
 	if err != nil {
-		hub.Shutdown()
 		return configError{err}
 	}
-	// Principle 7: what must never go backwards is also kept apart from the
-	// store file, so that a recovered store does not reopen revoked keys nor
-	// set the event clock back.
-	sec, err := secstate.Open(cfg.SecStatePath())
+	sec, st, err := openStore(cfg, log)
 	if err != nil {
-		hub.Shutdown()
-		return fmt.Errorf("security state: %w", err)
-	}
-	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store"), SecState: sec, Retention: retention(cfg)})
-	if errors.Is(err, store.ErrLocked) {
-		hub.Shutdown()
-		return fmt.Errorf("store %s is held by another process (is another edgeagent running with this data dir?): %w", cfg.StorePath(), err)
-	}
-	if err != nil {
-		hub.Shutdown()
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	defer st.Close()
-	a.store = st
-	if rep.Recovered {
-		log.Error("STORE WAS CORRUPT: moved aside, starting with empty state", "path", rep.Path, "moved_to", rep.MovedTo, "reason", rep.Reason)
-	}
 	saved, err := st.DeviceStates()
 	if err != nil {
 		log.Error("reading saved device states; starting from safe defaults", "err", err)
 	}
 	hub.Start(st, saved)
+	// Once started the hub journals to the store: its shutdown records go
+	// there before the store closes.
+	defer hub.Shutdown()
 
-	a.sec = sec
 	authOpts.Store, authOpts.SecState, authOpts.CloudSync = st, sec, cfg.MQTT.Broker != ""
 	authOpts.Log = log.With("part", "localauth")
 	keeper, err := localauth.New(authOpts)
 	if err != nil {
-		hub.Shutdown()
 		return fmt.Errorf("localauth: %w", err)
 	}
 	defer keeper.Close() // before st.Close: it writes the time floor
-	a.keeper, a.authorities = keeper, authOpts.Authorities
 
-	ln, err := listenAdmin(cfg.SocketPath())
+	adminLn, err := listenAdmin(cfg.SocketPath())
 	if err != nil {
-		hub.Shutdown()
 		return err
 	}
-	a.admin = &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Version: version, Site: cfg.Site, Sim: sim, Started: a.started, Log: log.With("part", "admin")}
-	// Optional parts: each returns nil when not configured, and never
-	// blocks local control (principle 1).
-	var services []service
-	// The cloud link first: the LAN banner reads its status.
-	for _, build := range []func() (service, error){a.syncService, a.lanService, a.bleService, a.haService, a.homekitService, a.metricsService} {
-		svc, err := build()
-		if err != nil {
-			hub.Shutdown()
-			return err
-		}
-		if svc != nil {
-			services = append(services, svc)
-		}
-	}
-	services = append(services, a.releaseStoreMemory, a.storeRetention(live))
-	srv := &http.Server{Handler: a.admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
-	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
-	svcCtx, stopServices := context.WithCancel(ctx)
-	defer stopServices()
-	hubDone := make(chan error, 1)
-	go func() { hubDone <- hub.Run(svcCtx) }()
-	var svcWG sync.WaitGroup
-	for _, svc := range services {
-		svcWG.Go(func() {
-			if err := svc(svcCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("service stopped", "err", err)
-			}
-		})
-	}
-	log.Info("ready", "site", cfg.Site, "socket", cfg.SocketPath(), "boot", st.Boot(), "hub_id", keeper.HubID(), "startup", time.Since(a.started).Round(time.Millisecond))
-	// systemd (Type=notify): ready only now, with outputs safe, the store
-	// open and the admin socket serving. Never fatal: local control goes on.
-	if err := sdnotify.Ready(); err != nil {
-		log.Warn("sd_notify READY", "err", err)
-	}
-	if iv, ok := sdnotify.WatchdogInterval(); ok {
-		// Pings only while the device hub answers and every required loop
-		// turns: a device stuck holding its lock, or a watcher or poller
-		// stuck in a read, stops them, and systemd restarts the agent.
-		svcWG.Go(func() {
-			_ = sdnotify.Heartbeat(svcCtx, iv/2, func() error { hub.List(); return live.Check() }, func(err error) {
-				log.Error("watchdog ping withheld", "err", err)
-			})
-		})
-	}
+	defer adminLn.Close() // removes the socket file, also when a later step fails
 
-	var runErr error
-	select {
-	case <-ctx.Done():
+	p := &parts{cfg: cfg, log: log, hub: hub, store: st, sec: sec, keeper: keeper, authorities: authOpts.Authorities, live: live}
+	// Optional parts: each is nil when not configured, and never blocks
+	// local control (principle 1). The cloud link first: the LAN banner
+	// reads its status.
+	link, err := newSync(p)
+	if err != nil {
+		return err
+	}
+	lan, err := newLAN(p, link.banner())
+	if err != nil {
+		return err
+	}
+	defer lan.close()
+	bt, err := newBLE(p)
+	if err != nil {
+		return err
+	}
+	homes, err := newHomes(p, link.status(), lan.info())
+	if err != nil {
+		return err
+	}
+	admin := &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Cloud: link.status(), LAN: lan.info(), BLE: bt.Status, HomeKit: homes.homekit.status(), Loops: live,
+		Version: version, Site: cfg.Site, Sim: sim, Started: started, Log: log.With("part", "admin")}
+
+	services := []service{
+		{name: "devices", run: hub.Run},
+		{name: "admin socket", run: serveAdmin(admin, adminLn, live)},
+		{name: "store memory", run: releaseStoreMemory(st)},
+		storeRetention(cfg, st, live),
+	}
+	services = append(services, link.services()...)
+	services = append(services, lan.services()...)
+	services = append(services, bt.services()...)
+	services = append(services, homes.services()...)
+	if iv, ok := sdnotify.WatchdogInterval(); ok {
+		services = append(services, watchdog(iv, hub, live, log))
+	}
+	return runServices(ctx, log, services, func() {
+		log.Info("ready", "site", cfg.Site, "socket", cfg.SocketPath(), "boot", st.Boot(), "hub_id", keeper.HubID(), "startup", time.Since(started).Round(time.Millisecond))
+		// systemd (Type=notify): ready only now, with outputs safe, the
+		// store open and the admin socket listening. Never fatal: local
+		// control goes on.
+		if err := sdnotify.Ready(); err != nil {
+			log.Warn("sd_notify READY", "err", err)
+		}
+	})
+}
+
+// newHub is the one place the device hub is made: from the config's
+// devices, on hw's pins and sensors, each loop registered on live.
+func newHub(cfg *config.Config, hw devices.Options, live *liveness.Registry, log *slog.Logger) (*devices.Hub, error) {
+	opts := hw
+	opts.Clock = clock.Real{}
+	opts.Log = log.With("part", "devices")
+	opts.Liveness = live
+	return devices.New(cfg.Devices(), opts)
+}
+
+// openStore opens the security state and the store. Principle 7: what must
+// never go backwards is also kept apart from the store file, so that a
+// recovered store does not reopen revoked keys nor set the event clock back.
+func openStore(cfg *config.Config, log *slog.Logger) (*secstate.Dir, *store.Store, error) {
+	sec, err := secstate.Open(cfg.SecStatePath())
+	if err != nil {
+		return nil, nil, fmt.Errorf("security state: %w", err)
+	}
+	st, rep, err := store.Open(cfg.StorePath(), store.Options{Log: log.With("part", "store"), SecState: sec, Retention: retention(cfg)})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, nil, fmt.Errorf("store %s is held by another process (is another edgeagent running with this data dir?): %w", cfg.StorePath(), err)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: %w", err)
+	}
+	if rep.Recovered {
+		log.Error("STORE WAS CORRUPT: moved aside, starting with empty state", "path", rep.Path, "moved_to", rep.MovedTo, "reason", rep.Reason)
+	}
+	return sec, st, nil
+}
+
+// runServices runs every service in one errgroup until ctx ends or a
+// required service fails, calling ready once they are started. Then it
+// stops them all within shutdownBound: locks lock and the boiler stops
+// (hub.Run's shutdown, or run's deferred one) even if a client holds a
+// socket open or a service hangs, which is then left behind.
+func runServices(ctx context.Context, log *slog.Logger, services []service, ready func()) error {
+	g, gctx := errgroup.WithContext(ctx)
+	failed := make(chan error, len(services))
+	for _, s := range services {
+		g.Go(func() error {
+			err := s.run(gctx)
+			switch {
+			case err == nil || errors.Is(err, context.Canceled):
+				return nil
+			case s.optional:
+				log.Error("service stopped; local control goes on", "service", s.name, "err", err)
+				return nil
+			}
+			err = fmt.Errorf("%s: %w", s.name, err)
+			failed <- err
+			return err
+		})
+	}
+	ready()
+	<-gctx.Done()
+	if ctx.Err() != nil {
 		log.Info("stopping")
 		_ = sdnotify.Stopping()
-	case err := <-srvErr:
-		runErr = fmt.Errorf("admin socket: %w", err)
 	}
-	// Every step shares one deadline: locks lock and the boiler stops even
-	// if a client holds the socket open or a service hangs.
-	deadline := time.Now().Add(shutdownBound)
-	stopServices() // hub.Run shuts the devices down safely on its way out
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	bound := time.NewTimer(shutdownBound)
+	defer bound.Stop()
+	var err error
 	select {
-	case <-hubDone:
-	case <-time.After(time.Until(deadline)):
-		hub.Shutdown()
+	case err = <-done:
+	case <-bound.C:
+		log.Error("a service did not stop within the shutdown bound; exiting without it", "bound", shutdownBound)
+		select {
+		case err = <-failed:
+		default:
+		}
 	}
-	sctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	waitBounded(&svcWG, time.Until(deadline))
-	_ = os.Remove(cfg.SocketPath())
 	log.Info("stopped")
-	return runErr
+	return err
+}
+
+// serveAdmin serves the admin API on ln until ctx ends. Its liveness is
+// a request through the socket answered in time: a server that stopped
+// accepting, or whose answers hang, stops the watchdog's pings.
+func serveAdmin(admin *localapi.Admin, ln net.Listener, live *liveness.Registry) func(context.Context) error {
+	loop := live.Add("admin socket", probeBound, true)
+	client := localapi.NewAdminClient(ln.Addr().String())
+	return func(ctx context.Context) error {
+		srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(ln) }()
+		probeCtx, stopProbe := context.WithCancel(ctx)
+		probed := make(chan struct{})
+		go func() { loop.Probe(probeCtx, probeEvery, client.Ping); close(probed) }()
+		defer func() { stopProbe(); <-probed }()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		return nil
+	}
+}
+
+// The servers' liveness probes: one request every probeEvery; a server
+// with no request answered for probeBound (three probes, the input
+// watchers' bound) is stalled.
+const (
+	probeEvery = 3 * time.Second
+	probeBound = 10 * time.Second
+)
+
+// watchdog pings systemd only while the device hub answers and every
+// required loop turns: a device stuck holding its lock, a watcher or
+// poller stuck in a read, a server that no longer answers stops the pings,
+// and systemd restarts the agent. The cloud loop is not required: offline
+// is normal.
+func watchdog(interval time.Duration, hub *devices.Hub, live *liveness.Registry, log *slog.Logger) service {
+	return service{name: "watchdog", run: func(ctx context.Context) error {
+		return sdnotify.Heartbeat(ctx, interval/2, func() error { hub.List(); return live.Check() }, func(err error) {
+			log.Error("watchdog ping withheld", "err", err)
+		})
+	}}
 }
 
 // releaseStoreMemory keeps the store's file pages out of the agent's
 // resident memory: once after start (the boot check and the outbox's count
 // read the whole file) and then every half minute while a backlog drains.
-func (a *agent) releaseStoreMemory(ctx context.Context) error {
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
-	for {
-		a.store.ReleaseMemory()
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+func releaseStoreMemory(st *store.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			st.ReleaseMemory()
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
 		}
 	}
 }
 
 // storeRetention runs the store's history retention as a required loop: a
 // store stuck in a commit stops its beats, and the watchdog's pings.
-func (a *agent) storeRetention(live *liveness.Registry) service {
-	r := retention(a.cfg)
-	loop := live.Add("store retention", r.Every+5*time.Minute, true)
-	return func(ctx context.Context) error { return a.store.Run(ctx, loop.Beat) }
+func storeRetention(cfg *config.Config, st *store.Store, live *liveness.Registry) service {
+	loop := live.Add("store retention", retention(cfg).Every+5*time.Minute, true)
+	return service{name: "store retention", run: func(ctx context.Context) error { return st.Run(ctx, loop.Beat) }}
 }
 
 // retention maps the [history] section onto the store's retention: with a
@@ -317,17 +399,6 @@ func retention(cfg *config.Config) store.Retention {
 		MaxBytes:    int64(cfg.History.MaxMB) << 20,
 		Hold:        cfg.MQTT.Broker != "",
 		Every:       store.DefaultPruneEvery,
-	}
-}
-
-// waitBounded waits for wg at most d: a stuck service must not hold up the
-// exit (the outputs are safe by then).
-func waitBounded(wg *sync.WaitGroup, d time.Duration) {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,46 +14,102 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
-// A store held by another process: run refuses to start with a clear error,
-// and by then every output is at its safe level.
-func TestRunWithHeldStoreLeavesOutputsSafe(t *testing.T) {
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "edgeagent.toml")
-	if err := os.WriteFile(cfgPath, []byte(testConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := loadConfig(runFlags{config: cfgPath, dataDir: filepath.Join(dir, "data")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder, _, err := store.Open(cfg.StorePath(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+// relays are the test config's output pins.
+var relays = []string{"GPIO17", "GPIO5", "GPIO13", "GPIO6", "GPIO23", "GPIO24"}
 
-	sim := devices.NewSim(nil)
-	// The relays start energised, as a crashed agent could have left them.
-	for _, name := range []string{"GPIO17", "GPIO5", "GPIO13", "GPIO6", "GPIO23", "GPIO24"} {
-		p, _ := sim.Pin(name)
-		p.Out(gpio.High)
-	}
-	err = run(context.Background(), cfg, devices.Options{Pin: sim.Pin, Thermometer: sim.Thermometer}, true, slog.New(slog.DiscardHandler))
-	if !errors.Is(err, store.ErrLocked) {
-		t.Fatalf("run = %v, want ErrLocked", err)
-	}
-	for _, name := range []string{"GPIO17", "GPIO5", "GPIO13", "GPIO6", "GPIO23", "GPIO24"} {
-		p, _ := sim.Pin(name)
-		if p.Read() != gpio.Low {
-			t.Errorf("%s is %s after a refused start, want low (de-energised)", name, p.Read())
-		}
-	}
-	if _, err := os.Stat(cfg.SocketPath()); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a refused start left an admin socket: %v", err)
+// Every step after devices.New that can fail (a config value only checked
+// when used, a store held by another process, an admin socket another
+// agent answers on, a LAN port taken) refuses the start with the right
+// exit code and leaves every output at its safe level, with no admin
+// socket of its own left behind (and another agent's untouched). The
+// relays start energised, as a crashed agent could have left them.
+func TestRunFailuresAfterDevicesLeaveOutputsSafe(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, cfg *config.Config) // makes the step fail
+		code  int
+		want  string
+	}{
+		{"unreadable authority key", func(t *testing.T, cfg *config.Config) {
+			p := filepath.Join(t.TempDir(), "authority.pub")
+			if err := os.WriteFile(p, []byte("not a key"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg.Auth.Authorities = append(cfg.Auth.Authorities, p)
+		}, 2, "authority key"},
+		{"store held by another process", func(t *testing.T, cfg *config.Config) {
+			holder, _, err := store.Open(cfg.StorePath(), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { holder.Close() })
+		}, 1, "held by another process"},
+		{"admin socket answered by another agent", func(t *testing.T, cfg *config.Config) {
+			if err := os.MkdirAll(filepath.Dir(cfg.SocketPath()), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			other, err := net.Listen("unix", cfg.SocketPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { other.Close() })
+			go func() {
+				for {
+					c, err := other.Accept()
+					if err != nil {
+						return
+					}
+					c.Close()
+				}
+			}()
+		}, 1, "another agent is running there"},
+		{"LAN port taken", func(t *testing.T, cfg *config.Config) {
+			taken, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { taken.Close() })
+			cfg.LAN.Listen = taken.Addr().String()
+		}, 1, "address already in use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfgPath := filepath.Join(dir, "edgeagent.toml")
+			if err := os.WriteFile(cfgPath, []byte(testConfig), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := loadConfig(runFlags{config: cfgPath, dataDir: filepath.Join(dir, "data")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(t, cfg)
+			_, otherSocket := os.Stat(cfg.SocketPath())
+			sim := devices.NewSim(nil)
+			for _, name := range relays {
+				p, _ := sim.Pin(name)
+				p.Out(gpio.High)
+			}
+			err = run(context.Background(), cfg, devices.Options{Pin: sim.Pin, Thermometer: sim.Thermometer}, true, slog.New(slog.DiscardHandler))
+			var stderr bytes.Buffer
+			if code := exitCode(err, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("run = %v: exit %d, stderr %q; want %d and %q", err, code, stderr.String(), tc.code, tc.want)
+			}
+			for _, name := range relays {
+				p, _ := sim.Pin(name)
+				if p.Read() != gpio.Low {
+					t.Errorf("%s is %s after a refused start, want low (de-energised)", name, p.Read())
+				}
+			}
+			_, after := os.Stat(cfg.SocketPath())
+			if (otherSocket == nil) != (after == nil) {
+				t.Errorf("admin socket before the start: %v, after the refused start: %v", otherSocket, after)
+			}
+		})
 	}
 }
 

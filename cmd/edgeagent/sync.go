@@ -25,23 +25,29 @@ import (
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
-// syncService builds the cloud link from the [mqtt] section (and --broker).
-// With no broker it returns nil: the agent runs local-only. It sets
-// a.admin.Cloud so that the status shows the link.
-func (a *agent) syncService() (service, error) {
-	m := a.cfg.MQTT
+// syncPart is the cloud link, ready to run. A nil *syncPart is the agent
+// without one (no broker configured): it runs local-only.
+type syncPart struct {
+	svc *cloud.Service
+}
+
+// newSync builds the cloud link from the [mqtt] section (and --broker),
+// nil without a broker. Its loop is registered on p.live as not required:
+// offline is normal, and the watchdog keeps pinging while the cloud is down.
+func newSync(p *parts) (*syncPart, error) {
+	m := p.cfg.MQTT
 	if m.Broker == "" {
 		return nil, nil
 	}
 	// The broker URL was checked with the config, or as --broker (loadConfig).
-	m = m.WithDefaults(a.cfg.Site)
+	m = m.WithDefaults(p.cfg.Site)
 	password := m.Password
 	if m.PasswordFile != "" {
-		p, err := readFirstLine(m.PasswordFile)
+		pw, err := readFirstLine(m.PasswordFile)
 		if err != nil {
 			return nil, configError{fmt.Errorf("mqtt.password_file: %w", err)}
 		}
-		password = p
+		password = pw
 	}
 	var tlsCfg *tls.Config
 	if config.IsTLS(m.Broker) {
@@ -51,11 +57,11 @@ func (a *agent) syncService() (service, error) {
 		}
 	}
 	svc, err := cloud.New(cloud.Options{
-		Site:        a.cfg.Site,
-		Store:       a.store,
-		Devices:     a.hub,
-		Keeper:      a.keeper,
-		Authorities: a.authorities,
+		Site:        p.cfg.Site,
+		Store:       p.store,
+		Devices:     p.hub,
+		Keeper:      p.keeper,
+		Authorities: p.authorities,
 		Link: mqttlink.Options{
 			Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: password, TLS: tlsCfg,
 			KeepAlive: m.KeepAlive.D(), ConnectTimeout: m.ConnectTimeout.D(), PersistentSession: *m.PersistentSession,
@@ -67,18 +73,43 @@ func (a *agent) syncService() (service, error) {
 		DrainRate:     m.DrainRate,
 		StateInterval: m.StateInterval.D(),
 		Limits:        outbox.Limits{Audit: m.MaxPendingAudit, State: m.MaxPendingState, Telemetry: m.MaxPendingTelemetry},
-		Log:           a.log.With("part", "cloud"),
+		Liveness:      p.live,
+		Log:           p.log.With("part", "cloud"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
-	a.admin.Cloud = func() any { return svc.Status() }
-	a.cloud = func() localapi.CloudStatus {
-		st := svc.Status()
+	p.log.Info("cloud link configured", "broker", m.Broker, "client_id", m.ClientID, "topic_prefix", cmp.Or(m.TopicPrefix, cloud.DefaultTopicPrefix))
+	return &syncPart{svc: svc}, nil
+}
+
+// services is the cloud loop, optional: a failing link never stops local
+// control.
+func (s *syncPart) services() []service {
+	if s == nil {
+		return nil
+	}
+	return []service{{name: "cloud", run: s.svc.Run, optional: true}}
+}
+
+// status is the admin status's "cloud" part; nil without a link.
+func (s *syncPart) status() func() cloud.Status {
+	if s == nil {
+		return nil
+	}
+	return s.svc.Status
+}
+
+// banner is what the residents' web app shows of the link; nil without a
+// link ("no cloud link configured", no banner).
+func (s *syncPart) banner() func() localapi.CloudStatus {
+	if s == nil {
+		return nil
+	}
+	return func() localapi.CloudStatus {
+		st := s.svc.Status()
 		return localapi.CloudStatus{Reachable: st.Connected, Since: st.Since, Waiting: st.PendingTotal}
 	}
-	a.log.Info("cloud link configured", "broker", m.Broker, "client_id", m.ClientID, "topic_prefix", cmp.Or(m.TopicPrefix, cloud.DefaultTopicPrefix))
-	return svc.Run, nil
 }
 
 // brokerTLS loads the CA bundle and the client certificate.

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -182,7 +185,7 @@ func (p *Peripheral) managed() map[dbus.ObjectPath]map[string]map[string]dbus.Va
 	v := dbus.MakeVariant
 	return map[dbus.ObjectPath]map[string]map[string]dbus.Variant{
 		servicePath: {ifaceService: {"UUID": v(ServiceUUID), "Primary": v(true)}},
-		requestPath: {ifaceChar: {"UUID": v(RequestUUID), "Service": v(servicePath), "Flags": v([]string{"write"})}},
+		requestPath: {ifaceChar: {"UUID": v(RequestUUID), "Service": v(servicePath), "Flags": v(requestFlags), "WriteAcquired": v(false)}},
 		responsePath: {ifaceChar: {"UUID": v(ResponseUUID), "Service": v(servicePath), "Flags": v([]string{"notify"}),
 			"Value": v(p.props.GetMust(ifaceChar, "Value"))}},
 	}
@@ -192,8 +195,120 @@ func (o objectManager) GetManagedObjects() (map[dbus.ObjectPath]map[string]map[s
 	return o.p.managed(), nil
 }
 
-// WriteValue is a central's write: one fragment. Only plain writes at
-// offset 0 (no long writes: fragments are ours to make).
+// requestFlags: a phone writes without response (ATT Write Command), so
+// that a frame of several fragments costs no round trip per fragment; with
+// response still works. The WriteAcquired property beside them tells
+// BlueZ that the hub takes writes on a socket (AcquireWrite): over D-Bus,
+// godbus runs every method call on its own goroutine, so unacknowledged
+// writes could be handled out of order; on the socket they arrive in the
+// order they came over the air.
+var requestFlags = []string{"write", "write-without-response"}
+
+// AcquireWrite is BlueZ asking for a socket to carry a central's writes,
+// on its first write on a connection (doc/org.bluez.GattCharacteristic.rst:
+// the server returns the fd and an MTU no larger than the negotiated one).
+// The hub keeps one end of a SOCK_SEQPACKET pair, one packet per ATT write,
+// in order; BlueZ shuts its end when the central disconnects.
+func (r requestChar) AcquireWrite(opts map[string]dbus.Variant) (dbus.UnixFD, uint16, *dbus.Error) {
+	dev, _ := opts["device"].Value().(dbus.ObjectPath)
+	if dev == "" {
+		return 0, 0, dbus.NewError(errInvalidArgs, []any{"no device"})
+	}
+	mtu, _ := opts["mtu"].Value().(uint16)
+	if mtu == 0 {
+		mtu = MinMTU
+	}
+	fd, err := r.p.acquire(dev, int(mtu))
+	if err != nil {
+		return 0, 0, dbus.NewError(errNotAllowed, []any{err.Error()})
+	}
+	return dbus.UnixFD(fd), mtu, nil
+}
+
+// acquire opens a connection for dev fed by a socket and returns the end
+// for BlueZ. godbus sends the reply, and so the fd, after AcquireWrite
+// returns: the hub closes its copy of BlueZ's end once the first packet
+// proves BlueZ holds it (BlueZ acquires on a write and sends that write at
+// once); after that, BlueZ closing its end is the end of the stream.
+func (p *Peripheral) acquire(dev dbus.ObjectPath, mtu int) (int, error) {
+	ours, theirs, err := seqpacketPair()
+	if err != nil {
+		return 0, fmt.Errorf("ble: a socket for %s: %w", dev, err)
+	}
+	p.mu.Lock()
+	old := p.conns[dev]
+	delete(p.conns, dev)
+	p.mu.Unlock()
+	if old != nil {
+		old.Close() // BlueZ acquires again only after dropping the old socket
+	}
+	c, err := p.open(dev, mtu)
+	if err != nil {
+		ours.Close()
+		theirs.Close()
+		return 0, err
+	}
+	go func() { // the socket lives as long as the connection
+		<-c.Done()
+		ours.Close()
+	}()
+	fd := int(theirs.Fd()) // before readSocket may close it
+	go p.readSocket(dev, c, ours, theirs)
+	return fd, nil
+}
+
+// readSocket feeds a central's writes from its socket to its connection
+// until either ends.
+func (p *Peripheral) readSocket(dev dbus.ObjectPath, c *Conn, sock net.Conn, theirs *os.File) {
+	held := false // BlueZ is known to hold its end
+	defer func() {
+		if !held {
+			// The connection ended before any write: the reply carrying the
+			// fd may not be sent yet, and closing now could let godbus pass
+			// a reused fd number. It goes out microseconds after AcquireWrite
+			// returns; close well after.
+			p.o.Server.clk.AfterFunc(callTimeout, func() { theirs.Close() })
+		}
+		c.Close()
+		p.mu.Lock()
+		if p.conns[dev] == c {
+			delete(p.conns, dev)
+		}
+		p.mu.Unlock()
+	}()
+	buf := make([]byte, MaxMTU)
+	for {
+		n, err := sock.Read(buf)
+		if err != nil {
+			return // the central went away, or the connection ended
+		}
+		if !held {
+			held = true
+			theirs.Close()
+		}
+		if c.Receive(buf[:n]) != nil {
+			return // dropped: the link asked BlueZ to disconnect the central
+		}
+	}
+}
+
+// open accepts a central as a connection of the Server; over the limit it
+// asks BlueZ to drop the central.
+func (p *Peripheral) open(dev dbus.ObjectPath, mtu int) (*Conn, error) {
+	c, err := p.o.Server.Open(&bluezLink{p: p, dev: dev}, string(dev), mtu)
+	if err != nil {
+		go p.disconnect(dev)
+		return nil, err
+	}
+	p.mu.Lock()
+	p.conns[dev] = c
+	p.mu.Unlock()
+	return c, nil
+}
+
+// WriteValue is a central's write over D-Bus: one fragment, when BlueZ
+// does not use AcquireWrite (an old BlueZ). Only plain writes at offset 0
+// (no long writes: fragments are ours to make).
 func (r requestChar) WriteValue(value []byte, opts map[string]dbus.Variant) *dbus.Error {
 	dev, _ := opts["device"].Value().(dbus.ObjectPath)
 	if dev == "" {
@@ -212,17 +327,13 @@ func (p *Peripheral) write(dev dbus.ObjectPath, mtu int, value []byte) *dbus.Err
 	}
 	p.mu.Lock()
 	c := p.conns[dev]
+	p.mu.Unlock()
 	if c == nil {
 		var err error
-		c, err = p.o.Server.Open(&bluezLink{p: p, dev: dev}, string(dev), mtu)
-		if err != nil {
-			p.mu.Unlock()
-			go p.disconnect(dev)
+		if c, err = p.open(dev, mtu); err != nil {
 			return dbus.NewError(errNotAllowed, []any{err.Error()})
 		}
-		p.conns[dev] = c
 	}
-	p.mu.Unlock()
 	c.SetMTU(mtu)
 	if err := c.Receive(value); err != nil {
 		return dbus.NewError(errFailed, []any{err.Error()})
@@ -285,7 +396,9 @@ func (p *Peripheral) export() error {
 	}{
 		{objectManager{p}, appPath, ifaceObjMgr, nil},
 		{nil, servicePath, "", prop.Map{ifaceService: {"UUID": v(ServiceUUID), "Primary": v(true)}}},
-		{requestChar{p}, requestPath, ifaceChar, prop.Map{ifaceChar: {"UUID": v(RequestUUID), "Service": v(servicePath), "Flags": v([]string{"write"})}}},
+		{requestChar{p}, requestPath, ifaceChar, prop.Map{ifaceChar: {
+			"UUID": v(RequestUUID), "Service": v(servicePath), "Flags": v(requestFlags), "WriteAcquired": v(false),
+		}}},
 		{responseChar{p}, responsePath, ifaceChar, nil},
 		{advertisement{}, advertPath, ifaceAdv, prop.Map{ifaceAdv: {
 			"Type": v("peripheral"), "ServiceUUIDs": v([]string{ServiceUUID}), "LocalName": v(p.o.Name),
@@ -320,4 +433,28 @@ func (p *Peripheral) unexport() {
 func AdvertisedName(prefix, site string) string {
 	h := sha256.Sum256([]byte("edgeagent ble name\x00" + site))
 	return prefix + "-" + hex.EncodeToString(h[:4])
+}
+
+// seqpacketPair returns a connected AF_UNIX SOCK_SEQPACKET pair: the hub's
+// end as a net.Conn (reads return one packet each, and unblock on Close),
+// BlueZ's end as a file to pass over D-Bus.
+func seqpacketPair() (net.Conn, *os.File, error) {
+	syscall.ForkLock.RLock() // no child inherits the fds between socketpair and CloseOnExec
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET, 0)
+	if err == nil {
+		syscall.CloseOnExec(fds[0])
+		syscall.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	f := os.NewFile(uintptr(fds[0]), "ble-write")
+	ours, err := net.FileConn(f) // a dup, in the runtime's poller
+	f.Close()
+	if err != nil {
+		syscall.Close(fds[1])
+		return nil, nil, err
+	}
+	return ours, os.NewFile(uintptr(fds[1]), "ble-write-bluez"), nil
 }

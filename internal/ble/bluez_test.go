@@ -91,6 +91,11 @@ func TestBlueZUnlock(t *testing.T) {
 		}
 		b.hub.Do("door", "lock", "")
 	}
+	// Every write went without response on the socket the hub gave
+	// BlueZ (AcquireWrite), none as a D-Bus call.
+	if w := b.fake.Writes(); w.DBus != 0 || w.Socket == 0 || w.Command != w.Socket {
+		t.Errorf("writes %+v, want all without response on the acquired socket", w)
+	}
 	if got := strings.Join(b.fake.Calls(), ","); got != "RegisterApplication,RegisterAdvertisement" {
 		t.Errorf("BlueZ calls %s", got)
 	}
@@ -142,11 +147,20 @@ func TestBlueZConnectionLimitAndDrop(t *testing.T) {
 		t.Fatal("half a frame decided something")
 	}
 	// Back in range: a new connection; the rest of the old frame is not
-	// a frame to it.
+	// a frame to it, and the hub drops it.
 	if err := c1.bus.Object(bluezBus, c1.dev).Call(ifaceDevice+".Connect", 0).Err; err != nil {
 		t.Fatal(err)
 	}
-	if err := c1.Write(frags[3]); err == nil {
-		t.Error("the tail of a dropped connection's frame was accepted as a new frame")
+	down := b.fake.Disconnected(1)
+	if err := c1.Write(frags[3]); err != nil {
+		t.Fatal(err) // a write without response: the hub's answer is to drop the link
+	}
+	select {
+	case <-down:
+	case <-ctx.Done():
+		t.Fatal("the tail of a dropped connection's frame was accepted as a new frame")
+	}
+	if b.state("door") != "locked" || b.srv.Counters().Decisions != 0 {
+		t.Fatal("the tail of a frame decided something")
 	}
 }

@@ -20,6 +20,7 @@ type Central struct {
 	dev      dbus.ObjectPath
 	req, rsp dbus.ObjectPath
 	mtu      int
+	command  bool // the hub's request characteristic takes writes without response
 	notes    chan []byte
 	sig      chan *dbus.Signal
 	done     chan struct{}
@@ -112,6 +113,8 @@ func DialCentral(ctx context.Context, o CentralOptions) (*Central, error) {
 			if m, ok := ch["MTU"].Value().(uint16); ok {
 				c.mtu = int(m)
 			}
+			flags, _ := ch["Flags"].Value().([]string)
+			c.command = containsFold(flags, "write-without-response")
 		case ResponseUUID:
 			c.rsp = path
 		}
@@ -181,15 +184,25 @@ func (c *Central) pump() {
 	}
 }
 
-// Write writes one fragment (an ATT write request: acknowledged, in order).
+// Write writes one fragment: without response (an ATT Write Command) when
+// the hub offers it, else a write request. One call at a time, so BlueZ
+// sends them in order; a command's call returns once BlueZ has queued it,
+// with no round trip to the hub.
 func (c *Central) Write(f []byte) error {
-	err := c.bus.Object(bluezBus, c.req).Call(ifaceChar+".WriteValue", 0, f, map[string]dbus.Variant{"type": dbus.MakeVariant("request")}).Err
+	typ := "request"
+	if c.command {
+		typ = "command"
+	}
+	err := c.bus.Object(bluezBus, c.req).Call(ifaceChar+".WriteValue", 0, f, map[string]dbus.Variant{"type": dbus.MakeVariant(typ)}).Err
 	var de dbus.Error
 	if errors.As(err, &de) {
 		return fmt.Errorf("ble: the hub refused a write: %s %v", de.Name, de.Body)
 	}
 	return err
 }
+
+// WithResponse reports whether each write waits for the hub's ATT response.
+func (c *Central) WithResponse() bool { return !c.command }
 
 // Notifications delivers the response characteristic's notifications.
 func (c *Central) Notifications() <-chan []byte { return c.notes }

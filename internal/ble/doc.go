@@ -19,9 +19,11 @@
 // against a fake BlueZ on a private dbus-daemon (bluetest), with no
 // Bluetooth adapter and no mock inside the agent; it is pure Go (no cgo), so
 // the arm64 build stays static; and it gives direct control of what the
-// protocol depends on: the MTU BlueZ reports per write, plain writes at
-// offset 0 only, notifications as Value changes, the advertisement's
-// content, and dropping one central (Device1.Disconnect).
+// protocol depends on: each central's writes on its own socket in order
+// (AcquireWrite, so phones write without response: one round trip per
+// request, not per fragment), the MTU BlueZ reports, notifications as
+// Value changes, the advertisement's content, and dropping one central
+// (Device1.Disconnect).
 //
 // BlueZ notifies every subscribed central alike (its D-Bus API has no
 // per-central notification), so every notification fragment begins with

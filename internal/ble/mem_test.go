@@ -123,6 +123,9 @@ func (e *env) state(id string) string {
 type memLink struct {
 	mtu  int
 	conn *Conn
+	// withResponse: the phone writes with response (each write a round
+	// trip); default without, the protocol's way.
+	withResponse bool
 
 	mu     sync.Mutex
 	closed bool
@@ -176,6 +179,7 @@ func (l *memLink) Close() {
 func (l *memLink) Write(f []byte) error         { return l.conn.Receive(f) }
 func (l *memLink) Notifications() <-chan []byte { return l.notes }
 func (l *memLink) MTU() int                     { return l.mtu }
+func (l *memLink) WithResponse() bool           { return l.withResponse }
 
 func (l *memLink) isDropped() bool {
 	select {

@@ -24,6 +24,10 @@ type CentralLink interface {
 	Notifications() <-chan []byte
 	// MTU is the negotiated ATT MTU.
 	MTU() int
+	// WithResponse reports whether each write is an ATT Write Request
+	// (the phone waits for the hub's response before the next) rather
+	// than a Write Command (sent back to back, no response).
+	WithResponse() bool
 }
 
 // Phone runs the central side of the protocol: what a phone app does.
@@ -32,6 +36,11 @@ type Phone struct {
 	// Sent counts what the phone wrote and received, for the benchmark's
 	// frames-per-unlock figures.
 	Sent, Received struct{ Fragments, Bytes int }
+	// RoundTrips counts the times the phone waits for the hub over the
+	// air: each request's answer, and with response each write too (BlueZ
+	// acknowledges a write once it is on the hub's socket, before the hub
+	// handles it, so the answer comes after the last write's response).
+	RoundTrips int
 }
 
 // NewPhone returns a phone on link.
@@ -58,7 +67,11 @@ func (p *Phone) Request(ctx context.Context, typ uint, device string, body any) 
 		}
 		p.Sent.Fragments++
 		p.Sent.Bytes += len(f)
+		if p.link.WithResponse() {
+			p.RoundTrips++
+		}
 	}
+	p.RoundTrips++ // the answer
 	re := NewReassembler(MaxFrameLimit)
 	for {
 		select {

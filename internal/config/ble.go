@@ -24,6 +24,9 @@ type BLE struct {
 	// default 4. MaxFrameBytes bounds one frame; default 8192, at most 65535.
 	FramesPerSecond int `toml:"frames_per_second"`
 	MaxFrameBytes   int `toml:"max_frame_bytes"`
+	// WritesPerSecond is each phone's rate of ATT writes (fragments),
+	// bursts of twice it; beyond, the phone is dropped. Default 400.
+	WritesPerSecond int `toml:"writes_per_second"`
 }
 
 var (
@@ -47,6 +50,10 @@ func (b *BLE) validate(v *validator) {
 	v.positive("ble", "frame_timeout", b.FrameTimeout)
 	if b.FramesPerSecond < 0 || b.FramesPerSecond > 100 {
 		v.fail("ble.frames_per_second", "%d is not from 1 to 100 (0: the default, 4)", b.FramesPerSecond)
+	}
+	if b.WritesPerSecond != 0 && (b.WritesPerSecond < 20 || b.WritesPerSecond > 2000) {
+		// A burst of twice 20 carries an unlock at the smallest MTU (30 writes).
+		v.fail("ble.writes_per_second", "%d is not from 20 to 2000 (0: the default, 400)", b.WritesPerSecond)
 	}
 	if b.MaxFrameBytes != 0 && (b.MaxFrameBytes < 1024 || b.MaxFrameBytes > 65535) {
 		v.fail("ble.max_frame_bytes", "%d is not from 1024 to 65535 (0: the default, 8192)", b.MaxFrameBytes)

@@ -13,6 +13,8 @@ func TestBLEConfigErrorsNameTheKey(t *testing.T) {
 		{`idle_timeout = "-1s"`, "ble.idle_timeout"},
 		{`frames_per_second = -1`, "ble.frames_per_second"},
 		{`max_frame_bytes = 100`, "ble.max_frame_bytes"},
+		{`writes_per_second = 5`, "ble.writes_per_second"},
+		{`writes_per_second = -1`, "ble.writes_per_second"},
 		{`bogus = 1`, "ble.bogus"},
 	} {
 		_, err := Parse("t.toml", []byte("site = \"t\"\n[ble]\n"+c.body+"\n"))
@@ -20,8 +22,8 @@ func TestBLEConfigErrorsNameTheKey(t *testing.T) {
 			t.Errorf("%s: %v, want an error naming %s", c.body, err, c.key)
 		}
 	}
-	cfg, err := Parse("t.toml", []byte("site = \"t\"\n[ble]\nenabled = true\nadapter = \"hci1\"\nmax_connections = 2\nframe_timeout = \"3s\"\n"))
-	if err != nil || !cfg.BLE.Enabled || cfg.BLE.Adapter != "hci1" || cfg.BLE.MaxConnections != 2 || cfg.BLE.FrameTimeout.D().Seconds() != 3 {
+	cfg, err := Parse("t.toml", []byte("site = \"t\"\n[ble]\nenabled = true\nadapter = \"hci1\"\nmax_connections = 2\nframe_timeout = \"3s\"\nwrites_per_second = 100\n"))
+	if err != nil || !cfg.BLE.Enabled || cfg.BLE.Adapter != "hci1" || cfg.BLE.MaxConnections != 2 || cfg.BLE.FrameTimeout.D().Seconds() != 3 || cfg.BLE.WritesPerSecond != 100 {
 		t.Fatalf("%+v %v", cfg.BLE, err)
 	}
 }

@@ -7,6 +7,7 @@
 package liveness
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -64,10 +65,15 @@ func (l *Loop) Beat() {
 	if l == nil {
 		return
 	}
-	now := l.r.clk.Now()
+	l.beatAt(l.r.clk.Now())
+}
+
+func (l *Loop) beatAt(t time.Time) {
 	l.r.mu.Lock()
 	defer l.r.mu.Unlock()
-	l.last = now
+	if t.After(l.last) {
+		l.last = t
+	}
 }
 
 // Stale returns, in registration order, the names of the loops whose last
@@ -98,4 +104,35 @@ func (r *Registry) Check() error {
 		return fmt.Errorf("%w: %s", ErrStalled, strings.Join(s, "; "))
 	}
 	return nil
+}
+
+// Probe stands in for the beats of a loop that cannot beat by itself (a
+// server blocked in Accept): every every, on the registry's clock, it asks
+// check, and each answer nil within every (real time: a bound on I/O)
+// counts as a beat at the time the question was asked. A server that stops
+// accepting, or whose answers hang, so stops beating. Probe returns when
+// ctx ends; on a nil Loop at once.
+func (l *Loop) Probe(ctx context.Context, every time.Duration, check func(context.Context) error) {
+	if l == nil {
+		return
+	}
+	for {
+		// The next turn is armed before the question: a slow answer does
+		// not stretch the period.
+		wake := make(chan struct{})
+		t := l.r.clk.AfterFunc(every, func() { close(wake) })
+		asked := l.r.clk.Now()
+		cctx, cancel := context.WithTimeout(ctx, every)
+		err := check(cctx)
+		cancel()
+		if err == nil {
+			l.beatAt(asked)
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
 }

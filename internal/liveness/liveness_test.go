@@ -1,6 +1,7 @@
 package liveness
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -60,4 +61,59 @@ func TestNilRegistryIsAlwaysHealthy(t *testing.T) {
 	if err := r.Check(); err != nil || r.Stale(t0.Add(time.Hour), true) != nil {
 		t.Fatalf("nil registry: %v", err)
 	}
+}
+
+// A probed loop beats while its check answers and stops beating while the
+// check fails or hangs (a server that stopped accepting): Check fails
+// naming it once the bound has passed, and passes again when it answers.
+func TestProbeBeatsOnlyWhileAnswered(t *testing.T) {
+	clk := clocktest.New(t0)
+	r := New(clk)
+	l := r.Add("admin socket", 3*time.Second, true)
+	calls := make(chan chan error) // each check hands the test its answer channel
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Probe(ctx, time.Second, func(ctx context.Context) error {
+			answer := make(chan error)
+			select {
+			case calls <- answer:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case err := <-answer:
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	// Each question arrives with the next turn already armed; the answer's
+	// beat counts at the time it was asked, so the test's clock moves
+	// only between turns.
+	turn := func(err error) {
+		t.Helper()
+		(<-calls) <- err
+		clk.Advance(time.Second)
+	}
+	turn(nil) // asked at t0: beat at t0
+	for range 3 {
+		turn(errors.New("connection refused")) // t0+1s .. t0+3s
+	}
+	// Now t0+4s and the fifth question is out: 4 s since the last beat.
+	held := <-calls
+	if err := r.Check(); !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), "admin socket") {
+		t.Fatalf("probe failing for 4 s (bound 3 s): Check = %v", err)
+	}
+	held <- nil // asked at t0+4s
+	clk.Advance(time.Second)
+	<-calls // the next question: the beat of the last answer is in
+	if err := r.Check(); err != nil {
+		t.Fatalf("probe answered again: %v", err)
+	}
+	cancel()
+	<-done
 }

@@ -14,9 +14,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/ble"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
+	"github.com/edgeagent/edgeagent/internal/sync/cloud"
 )
 
 // maxBody bounds every request body: an action is a few dozen bytes.
@@ -24,6 +27,7 @@ const maxBody = 4 << 10
 
 // Admin serves the admin API. Routes (JSON in and out):
 //
+//	GET  /v1/healthz               {"ok": true}: the server accepts and answers
 //	GET  /v1/status
 //	GET  /v1/devices
 //	GET  /v1/devices/{id}
@@ -33,13 +37,23 @@ const maxBody = 4 << 10
 //	GET  /v1/auth                  grants, revocations, hub id, trusted time
 //	GET  /v1/audit/verify          walks the hash-chained audit log
 type Admin struct {
-	Hub    *devices.Hub
-	Store  *store.Store
-	Keeper *localauth.Keeper
+	Hub    AdminDevices
+	Store  AdminStore
+	Keeper AdminKeeper
 	// Cloud and LAN report the cloud link's and the LAN API's status; nil
 	// when that part is not running.
-	Cloud   func() any
-	LAN     func() any
+	Cloud func() cloud.Status
+	LAN   func() LANInfo
+	// BLE reports the Bluetooth phone-key service: on, or off and why.
+	// Nil: the agent has no BLE part at all (tests).
+	BLE func() ble.Status
+	// HomeKit reports the Apple Home bridge, setup code included (root
+	// reads this socket); nil when the bridge is off.
+	HomeKit func() homekit.Status
+	// Loops, when not nil, names the long-running loops that missed their
+	// bound, required or not (a cloud loop stalled does not stop the
+	// watchdog, but the status says so).
+	Loops   Loops
 	Version string
 	Site    string
 	Sim     bool
@@ -47,7 +61,46 @@ type Admin struct {
 	Log     *slog.Logger
 }
 
-// Status is the body of GET /v1/status.
+// Devices is what both APIs need of the device hub: read and act.
+type Devices interface {
+	List() []devices.State
+	Get(id string) (devices.State, error)
+	Do(id, action, value string) (devices.State, error)
+}
+
+// AdminDevices is what the admin API needs of the device hub: it also
+// reports a failing journal in the status.
+type AdminDevices interface {
+	Devices
+	JournalError() error
+}
+
+// AdminStore is what the admin API reads of the store: its health and the
+// event log.
+type AdminStore interface {
+	Health() store.Health
+	Events(after uint64, limit int) ([]store.Event, error)
+}
+
+// Loops is the liveness registry's report.
+type Loops interface {
+	Stale(now time.Time, all bool) []string
+}
+
+// Importer is the credential mailbox (localauth), shared by both APIs.
+type Importer interface {
+	Import(b []byte) (localauth.ImportResult, error)
+}
+
+// AdminKeeper is what the admin API needs of localauth.
+type AdminKeeper interface {
+	Importer
+	Status() localauth.Status
+	VerifyAudit() (localauth.AuditReport, error)
+}
+
+// Status is the body of GET /v1/status: one type for the agent that
+// answers and the CLI that prints it.
 type Status struct {
 	Version      string           `json:"version"`
 	Site         string           `json:"site"`
@@ -58,8 +111,11 @@ type Status struct {
 	Store        store.Health     `json:"store"`
 	JournalError string           `json:"journal_error,omitempty"`
 	Auth         localauth.Status `json:"auth"`
-	Cloud        any              `json:"cloud,omitempty"`
-	LAN          any              `json:"lan,omitempty"`
+	Cloud        *cloud.Status    `json:"cloud,omitempty"` // nil: no cloud link configured
+	LAN          *LANInfo         `json:"lan,omitempty"`   // nil: no LAN API configured
+	BLE          *ble.Status      `json:"ble,omitempty"`
+	HomeKit      *homekit.Status  `json:"homekit,omitempty"` // nil: no HomeKit bridge
+	Stalled      []string         `json:"stalled_loops,omitempty"`
 }
 
 // ActionRequest is the body of POST /v1/devices/{id}/action.
@@ -81,6 +137,7 @@ type errorBody struct {
 // Handler returns the admin API's routes.
 func (a *Admin) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) })
 	mux.HandleFunc("GET /v1/status", a.status)
 	mux.HandleFunc("GET /v1/devices", a.devices)
 	mux.HandleFunc("GET /v1/devices/{id}", a.device)
@@ -110,10 +167,23 @@ func (a *Admin) status(w http.ResponseWriter, r *http.Request) {
 	}
 	st.Auth = a.Keeper.Status()
 	if a.Cloud != nil {
-		st.Cloud = a.Cloud()
+		c := a.Cloud()
+		st.Cloud = &c
 	}
 	if a.LAN != nil {
-		st.LAN = a.LAN()
+		l := a.LAN()
+		st.LAN = &l
+	}
+	if a.BLE != nil {
+		b := a.BLE()
+		st.BLE = &b
+	}
+	if a.HomeKit != nil {
+		h := a.HomeKit()
+		st.HomeKit = &h
+	}
+	if a.Loops != nil {
+		st.Stalled = a.Loops.Stale(time.Now(), true)
 	}
 	writeJSON(w, http.StatusOK, st)
 }
@@ -128,7 +198,7 @@ func (a *Admin) credentials(w http.ResponseWriter, r *http.Request) {
 
 // importCredential reads a signed grant or snapshot from the body and hands
 // it to the mailbox: the one path for the admin socket and the LAN API.
-func importCredential(w http.ResponseWriter, r *http.Request, k *localauth.Keeper, log *slog.Logger) {
+func importCredential(w http.ResponseWriter, r *http.Request, k Importer, log *slog.Logger) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCredential))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {

@@ -96,6 +96,28 @@ func (c *AdminClient) do(method, path string, body, out any) error {
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
+// Ping asks GET /v1/healthz within ctx: nil when the agent's admin server
+// accepts and answers.
+func (c *AdminClient) Ping(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://agent/v1/healthz", nil)
+	if err != nil {
+		return err
+	}
+	// A new connection each time: a kept-alive one would answer although
+	// the server no longer accepts.
+	req.Close = true
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin socket %s: %w", c.Socket, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("admin socket %s: healthz answered %s", c.Socket, resp.Status)
+	}
+	return nil
+}
+
 // Status fetches the agent's status.
 func (c *AdminClient) Status() (Status, error) {
 	var s Status

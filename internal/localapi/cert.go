@@ -24,7 +24,6 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/secstate"
-	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // The LAN certificate is made once, on the first start with a LAN address,
@@ -90,7 +89,7 @@ func ParseFingerprint(s string) (Fingerprint, error) {
 // st if an older version kept it in the store, and making it first if
 // there is none, for dnsNames and ips. A damaged record with no copy in the
 // store means a new certificate: logged, because phones must pin it anew.
-func loadCert(sec *secstate.Dir, st *store.Store, dnsNames []string, ips []net.IP, log *slog.Logger) (tls.Certificate, Fingerprint, error) {
+func loadCert(sec *secstate.Dir, st buckets, dnsNames []string, ips []net.IP, log *slog.Logger) (tls.Certificate, Fingerprint, error) {
 	rec, err := sec.Load(recCert)
 	var der, keyDER []byte
 	if err == nil {

@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -13,10 +14,10 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
-	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
+	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
 // CloudStatus is what the cloud link reports for the residents' banner.
@@ -30,15 +31,37 @@ type CloudStatus struct {
 	Waiting int `json:"waiting"`
 }
 
+// LANKeeper is what the LAN API needs of localauth: every login, session
+// and action is decided there, and the mailbox imports credentials.
+type LANKeeper interface {
+	Importer
+	CheckPIN(user, pin, client string) (localauth.PINResult, error)
+	CheckGrant(id wire.ID) (localauth.GrantScope, localauth.Reason, error)
+	Challenge(device, action string) ([]byte, error)
+	HubPublicKey() ed25519.PublicKey
+	Decide(req localauth.Request) (localauth.Decision, error)
+	DecideSession(id wire.ID, device, action string) (localauth.Decision, error)
+	TimeStatus() localauth.TimeStatus
+}
+
+// LANStore is what the LAN API keeps in and reads from the store: its own
+// buckets (sessions, and a certificate an older version kept there) and
+// the event log for the residents' recent events.
+type LANStore interface {
+	buckets
+	Events(after uint64, limit int) ([]store.Event, error)
+	LastSeq() (uint64, error)
+}
+
 // LANOptions configure the residents' LAN API. Zero values get the
 // defaults documented on each field.
 type LANOptions struct {
-	Hub   *devices.Hub // required
-	Store *store.Store // required: sessions (and a certificate kept there before SecState)
+	Hub   Devices  // required
+	Store LANStore // required: sessions (and a certificate kept there before SecState)
 	// SecState is the security-state directory (config.SecStatePath): the
 	// certificate lives there, so that a recovered store keeps it. Required.
 	SecState *secstate.Dir
-	Keeper   *localauth.Keeper // required: every login and action is decided there
+	Keeper   LANKeeper // required: every login and action is decided there
 	Site     string
 	// Cloud reports the cloud link for the banner; nil means no cloud link
 	// is configured (no banner).
@@ -73,9 +96,9 @@ const (
 // LAN serves the residents' HTTPS API and web app on the home network.
 type LAN struct {
 	opts     LANOptions
-	hub      *devices.Hub
-	keeper   *localauth.Keeper
-	st       *store.Store
+	hub      Devices
+	keeper   LANKeeper
+	st       LANStore
 	log      *slog.Logger
 	clk      clock.Clock
 	cert     tls.Certificate

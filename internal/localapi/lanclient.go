@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -138,4 +139,26 @@ func (c *KeyClient) do(method, path string, body, out any) error {
 		return &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
 	}
 	return json.Unmarshal(b, out)
+}
+
+// Ping asks GET /healthz within ctx: nil when the hub's LAN API accepts,
+// completes the pinned TLS handshake and answers.
+func (c *KeyClient) Ping(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.Base+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	// A new connection each time: a kept-alive one would answer although
+	// the server no longer accepts.
+	req.Close = true
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("lan api %s: %w", c.Base, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("lan api %s: healthz answered %s", c.Base, resp.Status)
+	}
+	return nil
 }

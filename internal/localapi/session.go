@@ -15,7 +15,6 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
-	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -37,13 +36,19 @@ type session struct {
 	Expires time.Time `json:"expires"`
 }
 
+// buckets is the store's transactions, for the LAN API's own buckets.
+type buckets interface {
+	View(fn func(tx *bbolt.Tx) error) error
+	Update(fn func(tx *bbolt.Tx) error) error
+}
+
 // sessions keeps the LAN sessions in memory and in the store. Expiry is on
 // the wall clock, which a hub without a real-time clock may have wrong
 // after a boot; that is acceptable because a session grants nothing by
 // itself: the grant behind it is checked against trusted time at every
 // request.
 type sessions struct {
-	st  *store.Store
+	st  buckets
 	clk clock.Clock
 	ttl time.Duration
 	max int
@@ -53,7 +58,7 @@ type sessions struct {
 }
 
 // newSessions loads the sessions kept in st, forgetting expired ones.
-func newSessions(st *store.Store, clk clock.Clock, ttl time.Duration, max int) (*sessions, error) {
+func newSessions(st buckets, clk clock.Clock, ttl time.Duration, max int) (*sessions, error) {
 	s := &sessions{st: st, clk: clk, ttl: ttl, max: max, byHash: map[[sha256.Size]byte]*session{}}
 	now := clk.Now()
 	err := st.Update(func(tx *bbolt.Tx) error {

@@ -97,6 +97,14 @@ type BlueZ struct {
 	ready   chan struct{} // closed when the application and advertisement are registered
 	phones  []*phone
 	calls   []string // the hub-side methods called, in order
+	writes  Writes
+}
+
+// Writes counts the phones' writes by how they reached the agent.
+type Writes struct {
+	Socket  int // as packets on a socket the agent gave by AcquireWrite
+	DBus    int // as WriteValue calls to the agent
+	Command int // of them, writes without response
 }
 
 type app struct {
@@ -106,6 +114,8 @@ type app struct {
 	name               string
 	serviceUUID        string
 	reqUUID, rspUUID   string
+	reqFlags           []string
+	acquire            bool // the request characteristic has WriteAcquired: the agent takes writes on a socket
 	registered, advert bool
 }
 
@@ -119,6 +129,10 @@ type phone struct {
 	self      dbus.ObjectPath // phone n as the hub sees it
 	connected bool
 	notifying bool
+	down      chan struct{} // closed when the link goes down
+
+	wmu  sync.Mutex // one write at a time, in order, as BlueZ's ATT queue
+	sock *os.File   // the agent's socket for this phone's writes, once acquired
 }
 
 // Start serves a fake BlueZ with a powered hub adapter hci0 on the bus at
@@ -225,7 +239,8 @@ func (h hubManager) RegisterApplication(msg dbus.Message, path dbus.ObjectPath, 
 			u, _ := c["UUID"].Value().(string)
 			switch {
 			case contains(flags, "write"):
-				a.reqPath, a.reqUUID = p, u
+				a.reqPath, a.reqUUID, a.reqFlags = p, u, flags
+				_, a.acquire = c["WriteAcquired"]
 			case contains(flags, "notify"):
 				a.rspPath, a.rspUUID = p, u
 			}
@@ -321,7 +336,7 @@ func (b *BlueZ) AddPhone(mtu int) string {
 	b.addObject(ph.adapter, ifaceAdapter, map[string]any{"Powered": true}, phoneAdapter{})
 	b.addObject(ph.hub, ifaceDevice, map[string]any{"Name": a.name, "UUIDs": []string{a.serviceUUID}, "Connected": false}, hubDevice{ph})
 	b.addObject(ph.hub+"/service0010", ifaceService, map[string]any{"UUID": a.serviceUUID, "Primary": true, "Device": ph.hub}, nil)
-	b.addObject(ph.req, ifaceChar, map[string]any{"UUID": a.reqUUID, "Flags": []string{"write"}, "MTU": uint16(mtu)}, remoteReq{ph})
+	b.addObject(ph.req, ifaceChar, map[string]any{"UUID": a.reqUUID, "Flags": a.reqFlags, "MTU": uint16(mtu)}, remoteReq{ph})
 	b.addObject(ph.rsp, ifaceChar, map[string]any{"UUID": a.rspUUID, "Flags": []string{"notify"}, "Value": []byte{}, "Notifying": false}, remoteRsp{ph})
 	b.addObject(ph.self, ifaceDevice, map[string]any{"Connected": false}, phoneDevice{ph})
 	return strings.TrimPrefix(string(ph.adapter), "/org/bluez/")
@@ -331,10 +346,23 @@ func (ph *phone) setConnected(up bool) {
 	ph.b.mu.Lock()
 	was := ph.connected
 	ph.connected = up
-	if !up {
+	switch {
+	case up && !was:
+		ph.down = make(chan struct{})
+	case !up && was:
 		ph.notifying = false
+		close(ph.down)
 	}
 	ph.b.mu.Unlock()
+	if !up {
+		// BlueZ shuts the acquired socket when the link goes (att_disconnect_cb).
+		ph.wmu.Lock()
+		if ph.sock != nil {
+			ph.sock.Close()
+			ph.sock = nil
+		}
+		ph.wmu.Unlock()
+	}
 	if was != up {
 		ph.b.setProp(ph.self, ifaceDevice, "Connected", up)
 		ph.b.setProp(ph.hub, ifaceDevice, "Connected", up)
@@ -347,6 +375,20 @@ func (b *BlueZ) Drop(n int) {
 	ph := b.phones[n-1]
 	b.mu.Unlock()
 	ph.setConnected(false)
+}
+
+// Disconnected is closed when phone n's link, as it is now, goes down
+// (at once when it is down).
+func (b *BlueZ) Disconnected(n int) <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ph := b.phones[n-1]
+	if !ph.connected {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return ph.down
 }
 
 // Connected reports whether phone n's link is up.
@@ -373,13 +415,27 @@ func (d phoneDevice) Disconnect() *dbus.Error { d.ph.setConnected(false); return
 
 type remoteReq struct{ ph *phone }
 
-// WriteValue forwards a phone's write to the agent, as BlueZ does for an
-// ATT Write Request: the phone gets the agent's answer.
-func (r remoteReq) WriteValue(value []byte, _ map[string]dbus.Variant) *dbus.Error {
+// WriteValue forwards a phone's write to the agent as BlueZ does
+// (src/gatt-database.c): when the agent's characteristic has WriteAcquired,
+// the first write of a connection calls the agent's AcquireWrite and every
+// write goes as one packet on the socket it returns, acknowledged once
+// sent; else each write is a WriteValue call to the agent. A write request
+// gets the agent's error; a write without response (type "command") never
+// does, as over the air.
+func (r remoteReq) WriteValue(value []byte, opts map[string]dbus.Variant) *dbus.Error {
 	ph := r.ph
 	b := ph.b
+	typ, _ := opts["type"].Value().(string)
+	if typ == "" {
+		typ = "request"
+	}
+	ph.wmu.Lock()
+	defer ph.wmu.Unlock()
 	b.mu.Lock()
 	up, a := ph.connected, b.app
+	if typ == "command" {
+		b.writes.Command++
+	}
 	b.mu.Unlock()
 	if !up {
 		return dbus.NewError("org.bluez.Error.NotConnected", []any{"not connected"})
@@ -387,16 +443,55 @@ func (r remoteReq) WriteValue(value []byte, _ map[string]dbus.Variant) *dbus.Err
 	if len(value) > int(ph.mtu)-3 {
 		return dbus.NewError("org.bluez.Error.InvalidValueLength", []any{"longer than the MTU"})
 	}
-	opts := map[string]dbus.Variant{"device": dbus.MakeVariant(ph.self), "mtu": dbus.MakeVariant(ph.mtu),
-		"link": dbus.MakeVariant("LE"), "type": dbus.MakeVariant("request")}
-	call := b.conn.Object(a.sender, a.reqPath).Call(ifaceChar+".WriteValue", 0, value, opts)
-	if call.Err != nil {
-		if de, ok := call.Err.(dbus.Error); ok {
-			return &de
+	answer := func(err *dbus.Error) *dbus.Error {
+		if typ == "command" {
+			return nil
 		}
-		return dbus.NewError("org.bluez.Error.Failed", []any{call.Err.Error()})
+		return err
 	}
-	return nil
+	opt := map[string]dbus.Variant{"device": dbus.MakeVariant(ph.self), "mtu": dbus.MakeVariant(ph.mtu), "link": dbus.MakeVariant("LE")}
+	if a.acquire {
+		if ph.sock == nil {
+			var fd dbus.UnixFD
+			var mtu uint16
+			if err := b.conn.Object(a.sender, a.reqPath).Call(ifaceChar+".AcquireWrite", 0, opt).Store(&fd, &mtu); err != nil {
+				return answer(asDBusError(err))
+			}
+			if mtu == 0 || mtu > ph.mtu {
+				b.t.Errorf("fake BlueZ: AcquireWrite returned MTU %d, the link's is %d", mtu, ph.mtu)
+			}
+			ph.sock = os.NewFile(uintptr(fd), "acquired-write")
+		}
+		if _, err := ph.sock.Write(value); err != nil {
+			return answer(dbus.NewError("org.bluez.Error.Failed", []any{err.Error()}))
+		}
+		b.mu.Lock()
+		b.writes.Socket++
+		b.mu.Unlock()
+		return nil
+	}
+	opt["type"] = dbus.MakeVariant(typ)
+	b.mu.Lock()
+	b.writes.DBus++
+	b.mu.Unlock()
+	return answer(asDBusError(b.conn.Object(a.sender, a.reqPath).Call(ifaceChar+".WriteValue", 0, value, opt).Err))
+}
+
+func asDBusError(err error) *dbus.Error {
+	if err == nil {
+		return nil
+	}
+	if de, ok := err.(dbus.Error); ok {
+		return &de
+	}
+	return dbus.NewError("org.bluez.Error.Failed", []any{err.Error()})
+}
+
+// Writes reports how the phones' writes reached the agent.
+func (b *BlueZ) Writes() Writes {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.writes
 }
 
 type remoteRsp struct{ ph *phone }

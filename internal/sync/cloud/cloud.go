@@ -25,6 +25,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/hlc"
+	"github.com/edgeagent/edgeagent/internal/liveness"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/chunk"
@@ -72,6 +73,11 @@ type Options struct {
 	MaxCommandIDs int
 	Clock         clock.Clock  // default clock.Real{}
 	Log           *slog.Logger // default: silent
+	// Liveness, when not nil, gets the cloud loop (the outbox loop, which
+	// turns every outboxRefresh whether the link is up or not) as a loop
+	// that is not required: offline is normal, so its stall is reported
+	// in the status but never withholds the watchdog.
+	Liveness *liveness.Registry
 }
 
 // Defaults.
@@ -270,7 +276,8 @@ const MaxPrefixLevels = 4
 // early: a broker that is down is retried, not reported as a failure.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Go(func() { s.outboxLoop(ctx) })
+	live := s.opts.Liveness.Add("cloud outbox loop", cloudBound, false)
+	wg.Go(func() { s.outboxLoop(ctx, live) })
 	wg.Go(func() { s.inboundLoop(ctx) })
 	err := s.link.Run(ctx, s.session)
 	wg.Wait()
@@ -285,14 +292,18 @@ func (s *Service) Run(ctx context.Context) error {
 const (
 	outboxRefresh = 100 * time.Millisecond
 	outboxFlush   = 10 * time.Second
+	// cloudBound is how long the outbox loop may go without a turn before
+	// the status calls it stalled: a refresh on a slow SD card included.
+	cloudBound = 30 * time.Second
 )
 
 // outboxLoop counts new events (applying the class bounds even while the
 // link is down, which is when they fill up) and wakes the drain.
-func (s *Service) outboxLoop(ctx context.Context) {
+func (s *Service) outboxLoop(ctx context.Context, live *liveness.Loop) {
 	lastFlush := s.clk.Now()
 	var lastErr string // logged once until it changes: a failing disk must not fill itself with lines
 	for {
+		live.Beat()
 		found, err := s.ob.Refresh()
 		switch {
 		case err == nil:
