@@ -47,3 +47,10 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/Regis24GmbH/go-diacritics.v2 v2.0.3 // indirect
 )
+
+// Patched copies of hap v0.0.35 and dnssd v1.2.14 (data races that hang
+// HomeKit sessions, a panic on short pairing messages): third_party/README.md.
+replace (
+	github.com/brutella/dnssd => ./third_party/github.com/brutella/dnssd
+	github.com/brutella/hap => ./third_party/github.com/brutella/hap
+)
