@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/brutella/hap"
+
 	"github.com/edgeagent/edgeagent/internal/secstate"
 )
 
@@ -194,8 +196,11 @@ func (s *Store) Forget(newCode bool) (int, error) {
 		}
 	}
 	if newCode {
+		// A new code makes the wrong guesses at the old one worthless:
+		// pair-setup opens again (hap refuses it after 100).
 		delete(next.Keys, keySetupCode)
 		delete(next.Keys, keySetupID)
+		delete(next.Keys, hap.KeyPairSetupFailures)
 	}
 	return n, s.saveLocked(next)
 }

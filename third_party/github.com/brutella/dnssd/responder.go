@@ -72,7 +72,7 @@ func (r *responder) Remove(h ServiceHandle) {
 	for i, s := range r.managed {
 		if h == s {
 			handle := h.(*serviceHandle)
-			r.unannounce([]*Service{handle.service})
+			r.unannounce([]*Service{handle.get()})
 			r.managed = append(r.managed[:i], r.managed[i+1:]...)
 			return
 		}
@@ -103,13 +103,13 @@ func (r *responder) Respond(ctx context.Context) error {
 	err := func() error {
 		r.isRunning = true
 		for _, h := range r.unmanaged {
-			log.Debug.Println(h.service)
-			srv, err := r.register(ctx, *h.service)
+			log.Debug.Println(h.get())
+			srv, err := r.register(ctx, *h.get())
 			if err != nil {
 				return err
 			}
 
-			h.service = &srv
+			h.set(&srv)
 			r.managed = append(r.managed, h)
 		}
 		r.unmanaged = []*serviceHandle{}
@@ -186,7 +186,7 @@ func (r *responder) register(ctx context.Context, srv Service) (Service, error) 
 
 	srvs := []*Service{&probed}
 	for _, h := range r.managed {
-		srvs = append(srvs, h.service)
+		srvs = append(srvs, h.get())
 	}
 	go r.announce(srvs)
 
@@ -194,13 +194,13 @@ func (r *responder) register(ctx context.Context, srv Service) (Service, error) 
 }
 
 func (r *responder) addManaged(srv Service) ServiceHandle {
-	h := &serviceHandle{&srv}
+	h := newServiceHandle(&srv)
 	r.managed = append(r.managed, h)
 	return h
 }
 
 func (r *responder) addUnmanaged(srv Service) ServiceHandle {
-	h := &serviceHandle{&srv}
+	h := newServiceHandle(&srv)
 	r.unmanaged = append(r.unmanaged, h)
 	return h
 }
@@ -257,7 +257,7 @@ func (r *responder) handleRequest(req *Request) {
 		// Check if the request contains any conflicting records.
 		conflicts := findConflicts(req, r.managed)
 		for _, h := range conflicts {
-			log.Debug.Println("Reprobe for", h.service)
+			log.Debug.Println("Reprobe for", h.get())
 			go r.reprobe(h)
 
 			for i, m := range r.managed {
@@ -366,11 +366,11 @@ func (r *responder) reprobe(h *serviceHandle) {
 	ctx, cancel := context.WithCancel(context.TODO())
 	defer cancel()
 
-	probed, err := ReprobeService(ctx, *h.service)
+	probed, err := ReprobeService(ctx, *h.get())
 	if err != nil {
 		return
 	}
-	h.service = &probed
+	h.set(&probed)
 
 	r.mutex.Lock()
 	managed := append(r.managed, h)
@@ -490,7 +490,7 @@ func findConflicts(req *Request, hs []*serviceHandle) []*serviceHandle {
 func services(hs []*serviceHandle) []*Service {
 	var result []*Service
 	for _, h := range hs {
-		result = append(result, h.service)
+		result = append(result, h.get())
 	}
 
 	return result
@@ -504,9 +504,10 @@ func services(hs []*serviceHandle) []*Service {
 // It is the responsibility of the probed service to find conflicting SRV records
 // and resolve them during probing.
 func containsConflictingAnswers(req *Request, handle *serviceHandle) bool {
-	as := A(*handle.service, req.iface)
-	aaaas := AAAA(*handle.service, req.iface)
-	reqAs, reqAAAAs, _ := splitRecords(filterRecords(req, handle.service))
+	srv := handle.get()
+	as := A(*srv, req.iface)
+	aaaas := AAAA(*srv, req.iface)
+	reqAs, reqAAAAs, _ := splitRecords(filterRecords(req, srv))
 
 	if len(reqAs) > 0 && areDenyingAs(reqAs, as) {
 		log.Debug.Printf("%v != %v\n", reqAs, as)

@@ -8,7 +8,32 @@ import (
 	"github.com/brutella/hap/tlv8"
 
 	"net/http"
+	"strconv"
 )
+
+// KeyPairSetupFailures is the store key that counts pair-setup attempts
+// with a wrong setup code (edgeagent's fork). The count is kept in the
+// store so that a restart does not reset it; delete the key when the setup
+// code changes.
+const KeyPairSetupFailures = "pair-setup-failures"
+
+// MaxPairSetupFailures is how many wrong setup codes the accessory takes
+// before it refuses every pair-setup with kTLVError_MaxTries (HAP: "more
+// than 100 unsuccessful authentication attempts"). A setup code has 10^8
+// values: 100 guesses find it with odds of one in a million.
+const MaxPairSetupFailures = 100
+
+func (srv *Server) pairSetupFailures() int {
+	b, err := srv.st.Get(KeyPairSetupFailures)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(string(b))
+	if err != nil {
+		return MaxPairSetupFailures // unreadable: fail closed
+	}
+	return n
+}
 
 const (
 	M1 byte = 0x1
@@ -58,6 +83,12 @@ func (srv *Server) pairSetup(res http.ResponseWriter, req *http.Request) {
 		log.Info.Println("tlv8:", err)
 		res.WriteHeader(http.StatusBadRequest)
 		tlv8Error(res, M2, TlvErrorUnknown)
+		return
+	}
+
+	if srv.pairSetupFailures() >= MaxPairSetupFailures {
+		log.Info.Println("pair-setup: too many wrong setup codes")
+		tlv8Error(res, data.State+1, TlvErrorMaxTries)
 		return
 	}
 
@@ -142,8 +173,18 @@ func (srv *Server) pairSetupM3(res http.ResponseWriter, req *http.Request, data 
 	}
 	proof, err := ses.ProofFromClientProof(data.Proof)
 	if err != nil {
+		// A wrong setup code (HAP: kTLVError_Authentication), counted
+		// durably before the answer; the session is spent.
 		log.Info.Println(err)
-		tlv8Error(res, M4, TlvErrorInvalidRequest)
+		srv.deleteSession(req.RemoteAddr)
+		n := srv.pairSetupFailures() + 1
+		if err := srv.st.Set(KeyPairSetupFailures, []byte(strconv.Itoa(n))); err != nil {
+			log.Info.Println("pair-setup: counting a wrong setup code:", err)
+			res.WriteHeader(http.StatusInternalServerError)
+			tlv8Error(res, M4, TlvErrorUnknown)
+			return
+		}
+		tlv8Error(res, M4, TlvErrorAuthentication)
 		return
 	}
 
@@ -170,6 +211,12 @@ func (srv *Server) pairSetupM5(res http.ResponseWriter, req *http.Request, data 
 		return
 	}
 
+	if len(data.EncryptedData) < 16 { // shorter than its tag: v0.0.35 panicked
+		log.Info.Println("pair-setup: M5 encrypted data of", len(data.EncryptedData), "bytes")
+		res.WriteHeader(http.StatusBadRequest)
+		tlv8Error(res, M6, TlvErrorUnknown)
+		return
+	}
 	msg := data.EncryptedData[:len(data.EncryptedData)-16]
 	var mac [16]byte
 	copy(mac[:], data.EncryptedData[len(msg):]) // 16 byte (MAC)

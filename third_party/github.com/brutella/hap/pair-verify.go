@@ -131,6 +131,11 @@ func (srv *Server) pairVerifyM3(res http.ResponseWriter, req *http.Request, data
 		return
 	}
 
+	if len(data.EncryptedData) < 16 { // shorter than its tag: v0.0.35 panicked
+		log.Info.Println("pair-verify: M3 encrypted data of", len(data.EncryptedData), "bytes")
+		tlv8Error(res, M4, TlvErrorAuthentication)
+		return
+	}
 	msg := data.EncryptedData[:len(data.EncryptedData)-16]
 	var mac [16]byte
 	copy(mac[:], data.EncryptedData[len(msg):]) // 16 byte (MAC)

@@ -385,7 +385,14 @@ func (s *Server) connStateEvent(conn net.Conn, event http.ConnState) {
 		delete(s.sess, addr)
 		delete(s.cons, addr)
 		s.mux.Unlock()
+		deleteConn(addr, conn) // v0.0.35 kept every connection ever accepted
 	}
+}
+
+func (s *Server) deleteSession(addr string) {
+	s.mux.Lock()
+	delete(s.sess, addr)
+	s.mux.Unlock()
 }
 
 func (s *Server) getSession(addr string) (*session, error) {

@@ -13,33 +13,6 @@ import (
 	"testing"
 )
 
-// TestConfigHash tests if the server updates the config hash
-// when the accessory configuration changed.
-func TestConfigHash(t *testing.T) {
-	a := accessory.New(accessory.Info{Name: "ABC"}, accessory.TypeOutlet)
-	a.AddS(service.NewOutlet().S)
-
-	st := NewMemStore()
-	s, err := NewServer(st, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	v1 := s.version
-
-	// Change the structure of the accessory by adding another service.
-	// The server has to update the version to 2.
-	a.AddS(service.NewSwitch().S)
-	s, err = NewServer(st, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	if is, want := s.version, v1+1; is != want {
-		t.Fatalf("%v != %v", is, want)
-	}
-}
-
 func TestIdentify(t *testing.T) {
 	a := accessory.New(accessory.Info{Name: "ABC"}, accessory.TypeOutlet)
 

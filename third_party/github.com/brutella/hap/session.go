@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 )
@@ -21,6 +22,16 @@ func setConn(addr string, conn *conn) {
 	mux.Lock()
 	defer mux.Unlock()
 	cons[addr] = conn
+}
+
+// deleteConn forgets c, closed, unless a newer connection from the same
+// address has taken its place.
+func deleteConn(addr string, c net.Conn) {
+	mux.Lock()
+	defer mux.Unlock()
+	if cur, ok := cons[addr]; ok && net.Conn(cur) == c {
+		delete(cons, addr)
+	}
 }
 
 func getConn(req *http.Request) *conn {
