@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brutella/hap"
+
 	"github.com/edgeagent/edgeagent/internal/secstate"
 )
 
@@ -106,5 +108,38 @@ func TestStoreBoundsAndDamage(t *testing.T) {
 	}
 	if _, err := OpenStore(dir); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), dir.Path()) {
 		t.Errorf("damaged record: %v, want ErrDamaged naming %s", err, dir.Path())
+	}
+}
+
+// hap counts wrong setup codes in the record and refuses pair-setup after
+// 100 (third_party/README.md): a reset that keeps the code keeps the count
+// (the guesses still count against it); a reset with a new code clears it.
+func TestForgetKeepsWrongCodeCountUnlessNewCode(t *testing.T) {
+	dir, err := secstate.Open(filepath.Join(t.TempDir(), "security"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(hap.KeyPairSetupFailures, []byte("100")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Forget(false); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Get(hap.KeyPairSetupFailures); err != nil || string(v) != "100" {
+		t.Fatalf("after reset without a new code: %q %v, want the count kept", v, err)
+	}
+	if _, err := s.Forget(true); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Get(hap.KeyPairSetupFailures); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("after reset with a new code: %v, want the count gone", err)
 	}
 }
