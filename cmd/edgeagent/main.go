@@ -18,6 +18,8 @@ var version = "dev"
 const usage = `edgeagent: local-first control for smart-home hubs and vehicle units
 
 usage:
+  edgeagent demo [--listen ADDR] [--dir DIR]      (a simulated home, its cloud and the web app:
+                                                 the offline story in one command)
   edgeagent run --config FILE [--sim] [--data-dir DIR] [--site ID] [--authority FILE.pub]...
                 [--listen ADDR] [--broker URL]
   edgeagent config check FILE
@@ -168,6 +170,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdRPI(rest, stdout)
 	case "homekit":
 		return cmdHomeKit(rest, stdout)
+	case "demo":
+		return cmdDemo(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
