@@ -1,6 +1,6 @@
 # edgeagent — run `make` for the list of targets.
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots
+.PHONY: help build run demo test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -23,6 +23,9 @@ run: build ## run the agent with the example config, simulated devices, data in 
 	@mkdir -p $(RUN_DIR)
 	@echo "admin socket: $(RUN_DIR)/data/admin.sock  (try: $(BIN)/edgeagent device list --data-dir $(RUN_DIR)/data)"
 	$(BIN)/edgeagent run --config deploy/rpi/edgeagent.example.toml --sim --data-dir $(RUN_DIR)/data $(ARGS)
+
+demo: build ## the offline story in one command: a simulated home, its cloud, the web app (edgeagent demo)
+	$(BIN)/edgeagent demo $(ARGS)
 
 deps: ## install the system packages the tests need (apt-get, as root)
 	@scripts/system-deps.sh
