@@ -31,4 +31,3 @@ func TestRemove(t *testing.T) {
 		t.Fatal("Invalid type", rr)
 	}
 }
-
