@@ -24,8 +24,11 @@ func TestUpdateTextWhileResponding(t *testing.T) {
 	h := r.addManaged(srv)
 	r.isRunning = true
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go r.respond(ctx)
+	responded := make(chan struct{})
+	go func() { _ = r.respond(ctx); close(responded) }()
+	// The responder is gone before the test ends: its connection's
+	// goroutine reads the package's testIface, which TestProbing sets.
+	defer func() { cancel(); <-responded }()
 
 	const updates = 50
 	final := make(chan struct{})
