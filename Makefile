@@ -1,6 +1,6 @@
 # edgeagent — run `make` for the list of targets.
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots firmware test-firmware
+.PHONY: help build run demo test test-go fuzz lint tidy-check bench cross deps clean release deb test-arm64 test-vm screenshots firmware test-firmware
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -24,6 +24,9 @@ run: build ## run the agent with the example config, simulated devices, data in 
 	@echo "admin socket: $(RUN_DIR)/data/admin.sock  (try: $(BIN)/edgeagent device list --data-dir $(RUN_DIR)/data)"
 	$(BIN)/edgeagent run --config deploy/rpi/edgeagent.example.toml --sim --data-dir $(RUN_DIR)/data $(ARGS)
 
+demo: build ## the offline story in one command: a simulated home, its cloud, the web app (edgeagent demo)
+	$(BIN)/edgeagent demo $(ARGS)
+
 deps: ## install the system packages the tests need (apt-get, as root)
 	@scripts/system-deps.sh
 
@@ -31,7 +34,9 @@ test: deps lint tidy-check test-go test-arm64 test-vm test-firmware fuzz ## ever
 
 test-go: ## the Go tests (race detector on the concurrent packages)
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./internal/devices/... ./internal/nodelink/... ./internal/store/... ./internal/secstate/... ./internal/hlc/... ./internal/liveness/... ./internal/localauth/... ./internal/localapi/... ./internal/sync/... ./cmd/...
+	$(GO) test -count=1 -race ./internal/devices/... ./internal/nodelink/... ./internal/store/... ./internal/secstate/... ./internal/hlc/... ./internal/liveness/... ./internal/localauth/... ./internal/localapi/... ./internal/sync/... ./internal/homekit/... ./cmd/...
+	cd third_party/github.com/brutella/hap && $(GO) test -count=1 -race ./...
+	cd third_party/github.com/brutella/dnssd && $(GO) test -count=1 -race ./...
 
 fuzz: ## every fuzz target briefly (FUZZTIME=10m for longer)
 	scripts/fuzz.sh

@@ -128,6 +128,14 @@ func printStatus(w io.Writer, st localapi.Status) error {
 	default:
 		fmt.Fprintf(tw, "ble\toff: %s\n", b.Reason)
 	}
+	if h := st.HomeKit; h != nil {
+		fmt.Fprintf(tw, "homekit\t%s on %s: %d accessories, %d pairings\n", h.Name, orDefault(h.Listen, "(not listening yet)"), h.Accessories, h.Pairings)
+		if h.Paired {
+			fmt.Fprintf(tw, "homekit setup\tpaired: new controllers are added from a paired one's Home app\n")
+		} else {
+			fmt.Fprintf(tw, "homekit setup\tcode %s, QR payload %s\n", h.SetupCode, h.SetupURI)
+		}
+	}
 	for _, l := range st.Stalled {
 		fmt.Fprintf(tw, "loop stalled\t%s\n", l)
 	}

@@ -1,7 +1,8 @@
 package main
 
 // The parts that fit the homes people already run: Prometheus metrics, the
-// Home Assistant bridge on a local MQTT broker. Each builder returns nil when
+// Home Assistant bridge on a local MQTT broker, the HomeKit bridge
+// (homekit.go). Each builder returns nil when
 // its section is off, and never blocks local control (principle 1).
 
 import (
@@ -21,11 +22,12 @@ import (
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
-// homesPart is the metrics endpoint and the Home Assistant bridge; each is
-// nil when its section is off.
+// homesPart is the metrics endpoint, the Home Assistant bridge and the
+// HomeKit bridge; each is nil (homekit: its bridge) when its section is off.
 type homesPart struct {
 	metrics *metrics.Metrics
 	ha      *homeassistant.Bridge
+	homekit *homekitPart
 	runs    []service
 }
 
@@ -46,6 +48,10 @@ func newHomes(p *parts, cloudStatus func() cloud.Status, lanInfo func() localapi
 		h.ha = ha.bridge
 		h.runs = append(h.runs, service{name: "home assistant", run: ha.run, optional: true})
 	}
+	if h.homekit, err = newHomeKit(p, nil); err != nil {
+		return nil, err
+	}
+	h.runs = append(h.runs, h.homekit.services()...)
 	m, run, err := newMetrics(p, h.ha, cloudStatus, lanInfo)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,8 @@ var version = "dev"
 const usage = `edgeagent: local-first control for smart-home hubs and vehicle units
 
 usage:
+  edgeagent demo [--listen ADDR] [--dir DIR]      (a simulated home, its cloud and the web app:
+                                                 the offline story in one command)
   edgeagent run --config FILE [--sim] [--data-dir DIR] [--site ID] [--authority FILE.pub]...
                 [--listen ADDR] [--broker URL]
   edgeagent config check FILE
@@ -34,6 +36,8 @@ usage:
   edgeagent credentials import FILE... [--json]  (signed grants, revocation snapshots)
   edgeagent audit verify [--file STATE.DB [--security-dir DIR]] [--json]
                                                  (walks the hash-chained audit log)
+  edgeagent homekit show --config FILE [--json]  (Apple Home: setup code, QR payload, pairings)
+  edgeagent homekit reset --config FILE [--new-code]   (forget every pairing; the agent stopped)
   edgeagent rpi bootconfig --config FILE [--rtc CHIP] [--w1-pin N]   (config.txt lines)
   edgeagent version
   edgeagent help [COMMAND]                       (or: edgeagent COMMAND --help)
@@ -164,6 +168,10 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdAudit(rest, stdout)
 	case "rpi":
 		return cmdRPI(rest, stdout)
+	case "homekit":
+		return cmdHomeKit(rest, stdout)
+	case "demo":
+		return cmdDemo(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -218,7 +218,7 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	if err != nil {
 		return err
 	}
-	admin := &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Cloud: link.status(), LAN: lan.info(), BLE: bt.Status, Loops: live,
+	admin := &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Cloud: link.status(), LAN: lan.info(), BLE: bt.Status, HomeKit: homes.homekit.status(), Loops: live,
 		Version: version, Site: cfg.Site, Sim: sim, Started: started, Log: log.With("part", "admin")}
 
 	services := []service{

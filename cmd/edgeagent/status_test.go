@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/ble"
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/sync/cloud"
@@ -27,12 +28,16 @@ func TestPrintStatusShapes(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"local only", localapi.Status{Site: "home-1"}, []string{"site home-1"}, []string{"cloud", "lan ", "ble "}},
+		{"local only", localapi.Status{Site: "home-1"}, []string{"site home-1"}, []string{"cloud", "lan ", "ble ", "homekit"}},
 		{"ble off", localapi.Status{Site: "home-1", BLE: &ble.Status{Reason: "no D-Bus system bus: no such file"}},
 			[]string{"ble off: no D-Bus system bus: no such file"}, nil},
 		{"ble on", localapi.Status{Site: "home-1", BLE: &ble.Status{On: true, Adapter: "hci0", Name: "edgeagent-1a2b3c4d", MaxConnections: 3,
 			Counters: ble.Counters{Connections: 1, Decisions: 5, Granted: 4, Refused: 2, Dropped: 1}}},
 			[]string{"ble advertising as edgeagent-1a2b3c4d on hci0: 1 connected (at most 3), 5 decisions (4 granted), 2 connections refused, 1 dropped"}, nil},
+		{"homekit unpaired", localapi.Status{Site: "home-1", HomeKit: &homekit.Status{Name: "edgeagent", Listen: "192.168.1.2:51826", SetupCode: "123-45-678", SetupURI: "X-HM://0023ISYWYABCD", Accessories: 4}},
+			[]string{"homekit edgeagent on 192.168.1.2:51826: 4 accessories, 0 pairings", "homekit setup code 123-45-678, QR payload X-HM://0023ISYWYABCD"}, nil},
+		{"homekit paired", localapi.Status{Site: "home-1", HomeKit: &homekit.Status{Name: "edgeagent", SetupCode: "123-45-678", Paired: true, Pairings: 2}},
+			[]string{"homekit edgeagent on (not listening yet): 0 accessories, 2 pairings", "paired: new controllers are added"}, []string{"123-45-678"}},
 		{"cloud never up", localapi.Status{Site: "home-1",
 			Cloud: &cloud.Status{Status: mqttlink.Status{Broker: "tcp://b:1883", LastError: "connection refused"}}},
 			[]string{"cloud DOWN to tcp://b:1883 since start; 0 events pending (oldest none), last sync never", "cloud error connection refused"}, nil},

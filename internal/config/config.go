@@ -51,6 +51,8 @@ type Config struct {
 	Metrics Metrics `toml:"metrics"`
 	// HomeAssistant is the local MQTT broker and Home Assistant discovery.
 	HomeAssistant HomeAssistant `toml:"homeassistant"`
+	// HomeKit is the Apple Home bridge.
+	HomeKit HomeKit `toml:"homekit"`
 
 	Locks    []Lock   `toml:"lock"`
 	Switches []Switch `toml:"switch"`
@@ -353,6 +355,7 @@ func (c *Config) validate(file string) error {
 	c.Metrics.validate(v)
 	c.HomeAssistant.validate(v, c)
 	c.Vehicle.validate(v, c)
+	c.HomeKit.validate(v, c)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

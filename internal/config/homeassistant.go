@@ -105,30 +105,7 @@ func (h *HomeAssistant) validate(v *validator, c *Config) {
 			v.fail(s+k.key, "%q is not one topic level (letters, digits, - and _; no /, + or #)", k.val)
 		}
 	}
-	if h.Role != "" {
-		switch h.Role {
-		case "owner", "resident", "guest", "service":
-		default:
-			v.fail(s+"role", "%q is not owner, resident, guest or service", h.Role)
-		}
-	}
-	ids := c.deviceIDs()
-	for _, d := range h.Devices {
-		if d != "*" && !slices.Contains(ids, d) {
-			v.fail(s+"devices", "%q is not a device id of this config", d)
-		}
-	}
-	if slices.Contains(h.Devices, "*") && len(h.Devices) > 1 {
-		v.fail(s+"devices", `"*" stands alone`)
-	}
-	for _, a := range h.Actions {
-		if a != "*" && !slices.Contains(knownActions, a) {
-			v.fail(s+"actions", "%q is not an action (%v, or \"*\")", a, knownActions)
-		}
-	}
-	if slices.Contains(h.Actions, "*") && len(h.Actions) > 1 {
-		v.fail(s+"actions", `"*" stands alone`)
-	}
+	validatePrincipal(v, c, s, h.Role, h.Devices, h.Actions)
 }
 
 // deviceIDs lists every device id of the config.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/ble"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/cloud"
@@ -46,6 +47,9 @@ type Admin struct {
 	// BLE reports the Bluetooth phone-key service: on, or off and why.
 	// Nil: the agent has no BLE part at all (tests).
 	BLE func() ble.Status
+	// HomeKit reports the Apple Home bridge, setup code included (root
+	// reads this socket); nil when the bridge is off.
+	HomeKit func() homekit.Status
 	// Loops, when not nil, names the long-running loops that missed their
 	// bound, required or not (a cloud loop stalled does not stop the
 	// watchdog, but the status says so).
@@ -110,6 +114,7 @@ type Status struct {
 	Cloud        *cloud.Status    `json:"cloud,omitempty"` // nil: no cloud link configured
 	LAN          *LANInfo         `json:"lan,omitempty"`   // nil: no LAN API configured
 	BLE          *ble.Status      `json:"ble,omitempty"`
+	HomeKit      *homekit.Status  `json:"homekit,omitempty"` // nil: no HomeKit bridge
 	Stalled      []string         `json:"stalled_loops,omitempty"`
 }
 
@@ -172,6 +177,10 @@ func (a *Admin) status(w http.ResponseWriter, r *http.Request) {
 	if a.BLE != nil {
 		b := a.BLE()
 		st.BLE = &b
+	}
+	if a.HomeKit != nil {
+		h := a.HomeKit()
+		st.HomeKit = &h
 	}
 	if a.Loops != nil {
 		st.Stalled = a.Loops.Stale(time.Now(), true)

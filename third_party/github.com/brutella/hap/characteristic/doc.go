@@ -1,0 +1,2 @@
+// Package characteristic implements the HomeKit characteristics.
+package characteristic
