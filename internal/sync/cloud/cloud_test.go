@@ -37,6 +37,7 @@ type fakeDevices struct {
 	locked   bool
 	mode     string
 	setpoint float64
+	car      bool // also a car's drive authorisation, "car-drive"
 	calls    []string
 }
 
@@ -71,11 +72,14 @@ func (f *fakeDevices) Do(id, action, value string) (devices.State, error) {
 func (f *fakeDevices) List() []devices.State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return []devices.State{
+	l := []devices.State{
 		{ID: "door", Kind: "lock", State: map[bool]string{true: "locked", false: "unlocked"}[f.locked]},
 		{ID: "boiler", Kind: "boiler", State: "idle", Attrs: map[string]any{"mode": f.mode, "setpoint": f.setpoint}},
-		{ID: "car-drive", Kind: devices.KindDrive, State: "armed"},
 	}
+	if f.car {
+		l = append(l, devices.State{ID: "car-drive", Kind: devices.KindDrive, State: "armed"})
+	}
+	return l
 }
 
 func (f *fakeDevices) Calls() []string {
@@ -243,6 +247,7 @@ func TestCommandRefusals(t *testing.T) {
 		// Starting a car needs a phone at the car (localauth's vehicle
 		// policy); a signed command is no holder proof.
 		{"drive authorisation from the cloud", func(r *rig) []byte {
+			r.dev.car = true
 			return r.command(func(c *wire.Command) { c.Device, c.Action = "car-drive", "authorise" })
 		}, ReasonNotRemote},
 		{"bad signature", func(r *rig) []byte {
