@@ -57,8 +57,12 @@ func startHomeKitAgent(t *testing.T, cfgPath, dataDir string) *proc {
 func TestHomeKitThroughAgent(t *testing.T) {
 	script := hapctl.Install(t)
 	cfgPath, dataDir := newSite(t)
-	port := freeLoopbackPort(t)
-	cfg := testConfig + fmt.Sprintf("\n[homekit]\nenabled = true\nlisten = \"127.0.0.1:%d\"\ninterfaces = [\"lo\"]\nlights = [\"hall-light\"]\n", port)
+	port, metricsPort := freeLoopbackPort(t), freeLoopbackPort(t)
+	for metricsPort == port {
+		metricsPort = freeLoopbackPort(t)
+	}
+	cfg := testConfig + fmt.Sprintf("\n[homekit]\nenabled = true\nlisten = \"127.0.0.1:%d\"\ninterfaces = [\"lo\"]\nlights = [\"hall-light\"]\n", port) +
+		fmt.Sprintf("\n[metrics]\nlisten = \"127.0.0.1:%d\"\n", metricsPort)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +132,13 @@ func TestHomeKitThroughAgent(t *testing.T) {
 	want := map[string]string{"hall-light/on": "granted", "boiler/set-setpoint": "granted", "front-door/unlock": "action_not_allowed"}
 	if fmt.Sprint(decisions) != fmt.Sprint(want) {
 		t.Errorf("decisions in the log %v, want %v", decisions, want)
+	}
+	// The writes are counted like Home Assistant's commands.
+	m := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	for result, n := range map[string]float64{"granted": 2, "denied": 1, "failed": 0} {
+		if v := value(m, "edgeagent_homekit_commands_total", "result", result); v != n {
+			t.Errorf("homekit_commands_total{%s} = %v, want %v", result, v, n)
+		}
 	}
 
 	// SIGKILL, the store file lost (the agent starts with an empty store):

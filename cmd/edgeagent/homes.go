@@ -31,8 +31,8 @@ type homesPart struct {
 	runs    []service
 }
 
-// newHomes builds the Home Assistant bridge, then the metrics that count
-// its commands and read the cloud link's and the LAN API's status (each
+// newHomes builds the Home Assistant and HomeKit bridges, then the metrics
+// that count their commands and read the cloud link's and the LAN API's status (each
 // nil when that part is not running).
 func newHomes(p *parts, cloudStatus func() cloud.Status, lanInfo func() localapi.LANInfo) (*homesPart, error) {
 	h := &homesPart{}
@@ -48,7 +48,11 @@ func newHomes(p *parts, cloudStatus func() cloud.Status, lanInfo func() localapi
 		h.ha = ha.bridge
 		h.runs = append(h.runs, service{name: "home assistant", run: ha.run, optional: true})
 	}
-	if h.homekit, err = newHomeKit(p, nil); err != nil {
+	if h.homekit, err = newHomeKit(p, func(result string) {
+		if h.metrics != nil {
+			h.metrics.HomeKitCommand(result)
+		}
+	}); err != nil {
 		return nil, err
 	}
 	h.runs = append(h.runs, h.homekit.services()...)

@@ -62,6 +62,7 @@ type Metrics struct {
 	commits   *prometheus.HistogramVec
 	actions   *prometheus.HistogramVec
 	haCmds    *prometheus.CounterVec
+	hkCmds    *prometheus.CounterVec
 }
 
 // New makes a registry with the agent's metrics and Go's runtime ones.
@@ -90,7 +91,11 @@ func New(src Sources) *Metrics {
 		Namespace: Namespace, Name: "homeassistant_commands_total",
 		Help: "Commands received from Home Assistant, by result (granted, denied, invalid, failed).",
 	}, []string{"result"})
-	m.reg.MustRegister(m.decisions, m.recorded, m.commits, m.actions, m.haCmds, scrape{m},
+	m.hkCmds = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "homekit_commands_total",
+		Help: "Characteristic writes from HomeKit controllers, by result (granted, denied, failed).",
+	}, []string{"result"})
+	m.reg.MustRegister(m.decisions, m.recorded, m.commits, m.actions, m.haCmds, m.hkCmds, scrape{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Known label values start at zero, so that a rate() over a fresh
 	// start sees the first one.
@@ -100,6 +105,9 @@ func New(src Sources) *Metrics {
 	m.commits.WithLabelValues("ok")
 	for _, r := range []string{"granted", "denied", "invalid", "failed"} {
 		m.haCmds.WithLabelValues(r)
+	}
+	for _, r := range []string{"granted", "denied", "failed"} {
+		m.hkCmds.WithLabelValues(r)
 	}
 	return m
 }
@@ -132,6 +140,9 @@ func (m *Metrics) ActionTook(kind, action string, took time.Duration) {
 
 // HACommand counts one command from Home Assistant.
 func (m *Metrics) HACommand(result string) { m.haCmds.WithLabelValues(result).Inc() }
+
+// HomeKitCommand counts one write from a HomeKit controller.
+func (m *Metrics) HomeKitCommand(result string) { m.hkCmds.WithLabelValues(result).Inc() }
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {

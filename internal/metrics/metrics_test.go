@@ -29,6 +29,7 @@ func TestSourcesAtScrape(t *testing.T) {
 	m.Recorded(store.ClassAudit)
 	m.Decided(localauth.Decision{Granted: false, Reason: localauth.ReasonRevoked}, "ble")
 	m.Committed(3*time.Millisecond, nil)
+	m.HomeKitCommand("denied")
 	scrape := func() map[string]float64 {
 		rec := httptest.NewRecorder()
 		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -71,6 +72,8 @@ func TestSourcesAtScrape(t *testing.T) {
 		"edgeagent_time_anchor_age_seconds":                                    -1,
 		"edgeagent_time_trusted":                                               0,
 		"edgeagent_store_commit_seconds,result=ok":                             1,
+		"edgeagent_homekit_commands_total,result=denied":                       1,
+		"edgeagent_homekit_commands_total,result=granted":                      0,
 	} {
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
