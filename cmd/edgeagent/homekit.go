@@ -25,14 +25,18 @@ import (
 // [homekit] is off.
 type homekitPart struct {
 	bridge *homekit.Bridge
+	// count counts each write by result in the metrics; newHomes sets it
+	// (the metrics come after the LAN, which shows the bridge's setup code)
+	// before the bridge runs. Nil: not counted.
+	count func(result string)
 }
 
-// newHomeKit builds the bridge from [homekit]. onCommand counts each write
-// by result (the metrics; may be nil).
-func newHomeKit(p *parts, onCommand func(result string)) (*homekitPart, error) {
+// newHomeKit builds the bridge from [homekit].
+func newHomeKit(p *parts) (*homekitPart, error) {
+	part := &homekitPart{}
 	h := p.cfg.HomeKit
 	if !h.Enabled {
-		return &homekitPart{}, nil
+		return part, nil
 	}
 	h = h.WithDefaults()
 	st, err := homekit.OpenStore(p.sec)
@@ -42,17 +46,24 @@ func newHomeKit(p *parts, onCommand func(result string)) (*homekitPart, error) {
 	b, err := homekit.New(homekit.Options{
 		Listen: h.Listen, Interfaces: h.Interfaces, Name: h.Name, Lights: h.Lights,
 		Principal: localauth.Principal{Name: h.Principal, Role: wire.Role(h.Role), Devices: h.Devices, Actions: h.Actions},
-		Devices:   p.hub, Decider: p.keeper, Store: st, Version: version, OnCommand: onCommand,
+		Devices:   p.hub, Decider: p.keeper, Store: st, Version: version,
+		OnCommand: func(result string) {
+			if part.count != nil {
+				part.count(result)
+			}
+		},
 		Log: p.log.With("part", "homekit"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	p.log.Info("homekit bridge", "listen", h.Listen, "principal", h.Principal, "role", h.Role, "actions", h.Actions, "paired", b.Status().Paired)
-	return &homekitPart{bridge: b}, nil
+	part.bridge = b
+	return part, nil
 }
 
-// status is the bridge's status for the admin socket; nil when it is off.
+// status is the bridge's status for the admin socket and the LAN (an
+// owner's web app shows its setup code); nil when it is off.
 func (h *homekitPart) status() func() homekit.Status {
 	if h.bridge == nil {
 		return nil

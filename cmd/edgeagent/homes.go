@@ -27,14 +27,14 @@ import (
 type homesPart struct {
 	metrics *metrics.Metrics
 	ha      *homeassistant.Bridge
-	homekit *homekitPart
 	runs    []service
 }
 
-// newHomes builds the Home Assistant and HomeKit bridges, then the metrics
-// that count their commands and read the cloud link's and the LAN API's status (each
+// newHomes builds the Home Assistant bridge and takes the HomeKit one (built
+// before the LAN, which shows its setup code), then the metrics that count
+// their commands and read the cloud link's and the LAN API's status (each
 // nil when that part is not running).
-func newHomes(p *parts, cloudStatus func() cloud.Status, lanInfo func() localapi.LANInfo) (*homesPart, error) {
+func newHomes(p *parts, hk *homekitPart, cloudStatus func() cloud.Status, lanInfo func() localapi.LANInfo) (*homesPart, error) {
 	h := &homesPart{}
 	ha, err := newHA(p, func(result string) {
 		if h.metrics != nil {
@@ -48,14 +48,12 @@ func newHomes(p *parts, cloudStatus func() cloud.Status, lanInfo func() localapi
 		h.ha = ha.bridge
 		h.runs = append(h.runs, service{name: "home assistant", run: ha.run, optional: true})
 	}
-	if h.homekit, err = newHomeKit(p, func(result string) {
+	hk.count = func(result string) {
 		if h.metrics != nil {
 			h.metrics.HomeKitCommand(result)
 		}
-	}); err != nil {
-		return nil, err
 	}
-	h.runs = append(h.runs, h.homekit.services()...)
+	h.runs = append(h.runs, hk.services()...)
 	m, run, err := newMetrics(p, h.ha, cloudStatus, lanInfo)
 	if err != nil {
 		return nil, err

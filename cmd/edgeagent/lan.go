@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/liveness"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
@@ -23,15 +24,16 @@ type lanPart struct {
 
 // newLAN builds the LAN API and opens its port; its certificate's
 // fingerprint and address show in the admin status as "lan". cloud is the
-// banner's source, nil without a cloud link.
-func newLAN(p *parts, cloud func() localapi.CloudStatus) (*lanPart, error) {
+// banner's source, nil without a cloud link; homeKit the bridge's status,
+// whose setup code an owner's web app shows (nil when HomeKit is off).
+func newLAN(p *parts, cloud func() localapi.CloudStatus, homeKit func() homekit.Status) (*lanPart, error) {
 	c := p.cfg.LAN
 	if c.Listen == "" {
 		return nil, nil
 	}
 	lan, err := localapi.NewLAN(localapi.LANOptions{
 		Hub: p.hub, Store: p.store, SecState: p.sec, Keeper: p.keeper, Site: p.cfg.Site,
-		Cloud:  cloud,
+		Cloud: cloud, HomeKit: homeKit,
 		Listen: c.Listen, Hostnames: c.Hostnames,
 		SessionTTL: c.SessionTTL.D(), MaxSessions: c.MaxSessions,
 		RequestsPerSecond: c.RequestsPerSecond, LoginsPerMinute: c.LoginsPerMinute,

@@ -205,7 +205,11 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	if err != nil {
 		return err
 	}
-	lan, err := newLAN(p, link.banner())
+	hk, err := newHomeKit(p)
+	if err != nil {
+		return err
+	}
+	lan, err := newLAN(p, link.banner(), hk.status())
 	if err != nil {
 		return err
 	}
@@ -214,11 +218,11 @@ func run(ctx context.Context, cfg *config.Config, hw devices.Options, sim bool, 
 	if err != nil {
 		return err
 	}
-	homes, err := newHomes(p, link.status(), lan.info())
+	homes, err := newHomes(p, hk, link.status(), lan.info())
 	if err != nil {
 		return err
 	}
-	admin := &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Cloud: link.status(), LAN: lan.info(), BLE: bt.Status, HomeKit: homes.homekit.status(), Loops: live,
+	admin := &localapi.Admin{Hub: hub, Store: st, Keeper: keeper, Cloud: link.status(), LAN: lan.info(), BLE: bt.Status, HomeKit: hk.status(), Loops: live,
 		Version: version, Site: cfg.Site, Sim: sim, Started: started, Log: log.With("part", "admin")}
 
 	services := []service{

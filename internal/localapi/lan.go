@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
@@ -66,6 +67,11 @@ type LANOptions struct {
 	// Cloud reports the cloud link for the banner; nil means no cloud link
 	// is configured (no banner).
 	Cloud func() CloudStatus
+	// HomeKit reports the Apple Home bridge; nil when it is off. Its setup
+	// code lets anyone on the LAN pair a controller that may then do what
+	// the bridge's principal may: only an owner's session sees it, and only
+	// until a controller has paired (new ones are added from a paired one).
+	HomeKit func() homekit.Status
 
 	// Listen is the configured address; with Hostnames it names what the
 	// certificate is made for on first start.

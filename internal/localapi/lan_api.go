@@ -87,6 +87,16 @@ type LANStatus struct {
 	Time        time.Time    `json:"time"`         // the hub's trusted time
 	TimeTrusted bool         `json:"time_trusted"` // a recent time anchor
 	Cloud       *CloudStatus `json:"cloud"`        // null: no cloud link configured
+	// HomeKit is the bridge's pairing setup, to an owner only, while no
+	// controller has paired; absent otherwise.
+	HomeKit *HomeKitSetup `json:"homekit,omitempty"`
+}
+
+// HomeKitSetup is what the Home app needs to pair with the bridge.
+type HomeKitSetup struct {
+	Name      string `json:"name"`
+	SetupCode string `json:"setup_code"` // XXX-XX-XXX, typed into the Home app
+	SetupURI  string `json:"setup_uri"`  // X-HM://..., the QR code's payload
 }
 
 // LANEvent is an event as the web app shows it. Guests get no Data.
@@ -387,7 +397,8 @@ func (l *LAN) devices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *LAN) status(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := l.scope(w, r); !ok {
+	_, sc, ok := l.scope(w, r)
+	if !ok {
 		return
 	}
 	ts := l.keeper.TimeStatus()
@@ -395,6 +406,11 @@ func (l *LAN) status(w http.ResponseWriter, r *http.Request) {
 	if l.opts.Cloud != nil {
 		c := l.opts.Cloud()
 		st.Cloud = &c
+	}
+	if l.opts.HomeKit != nil && sc.Role == wire.RoleOwner {
+		if hk := l.opts.HomeKit(); !hk.Paired && hk.SetupCode != "" {
+			st.HomeKit = &HomeKitSetup{Name: hk.Name, SetupCode: hk.SetupCode, SetupURI: hk.SetupURI}
+		}
 	}
 	writeJSON(w, http.StatusOK, st)
 }

@@ -13,11 +13,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -475,6 +477,66 @@ func TestLANStatus(t *testing.T) {
 	json.Unmarshal(b.do("GET", "/api/v1/status", nil).body, &st)
 	if st.Cloud == nil || st.Cloud.Reachable || st.Cloud.Waiting != 7 || !st.Cloud.Since.Equal(since) || !st.Time.Equal(lanStart) {
 		t.Errorf("status with the cloud unreachable: %+v %+v", st, st.Cloud)
+	}
+}
+
+// The HomeKit setup code lets whoever holds it pair a controller that acts
+// as the bridge's principal: the status hands it to an owner's session only,
+// and only until a controller has paired. A resident, a guest and a stranger
+// on the LAN never see it.
+func TestLANStatusHomeKitSetupOwnersOnly(t *testing.T) {
+	const code, uri = "123-45-678", "X-HM://0023ISYWY1234"
+	var mu sync.Mutex
+	paired := false
+	e := newLANEnv(t, lanEnvOptions{lan: func(o *LANOptions) {
+		o.HomeKit = func() homekit.Status {
+			mu.Lock()
+			defer mu.Unlock()
+			return homekit.Status{Name: "edgeagent", SetupCode: code, SetupURI: uri, Paired: paired}
+		}
+	}})
+	e.residentAndGuest()
+	e.grant(localauth.GrantSpec{Name: "olga", Role: wire.RoleOwner, Devices: []string{"*"}, PIN: "9999"})
+	status := func(b *browser) reply {
+		t.Helper()
+		r := b.do("GET", "/api/v1/status", nil)
+		want(t, "status", r, 200, "")
+		return r
+	}
+	stranger := e.browser()
+	if r := stranger.do("GET", "/api/v1/status", nil); r.status != 401 || bytes.Contains(r.body, []byte(code)) {
+		t.Errorf("status without a session: %d %s", r.status, r.body)
+	}
+	for _, u := range []struct{ user, pin string }{{"alice", "1234"}, {"gus", "5678"}} {
+		b := e.browser()
+		b.login(u.user, u.pin)
+		if r := status(b); bytes.Contains(r.body, []byte(code)) || bytes.Contains(r.body, []byte("X-HM://")) || r.json["homekit"] != nil {
+			t.Errorf("%s's status carries the HomeKit setup: %s", u.user, r.body)
+		}
+	}
+	owner := e.browser()
+	owner.login("olga", "9999")
+	var st LANStatus
+	if err := json.Unmarshal(status(owner).body, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.HomeKit == nil || st.HomeKit.SetupCode != code || st.HomeKit.SetupURI != uri || st.HomeKit.Name != "edgeagent" {
+		t.Errorf("owner's status before pairing: %+v, want the code %s and payload %s", st.HomeKit, code, uri)
+	}
+	mu.Lock()
+	paired = true
+	mu.Unlock()
+	if r := status(owner); bytes.Contains(r.body, []byte(code)) || r.json["homekit"] != nil {
+		t.Errorf("owner's status once paired still carries the setup: %s", r.body)
+	}
+
+	// HomeKit off: nothing, for an owner too.
+	e = newLANEnv(t, lanEnvOptions{})
+	e.grant(localauth.GrantSpec{Name: "olga", Role: wire.RoleOwner, Devices: []string{"*"}, PIN: "9999"})
+	owner = e.browser()
+	owner.login("olga", "9999")
+	if r := status(owner); r.json["homekit"] != nil {
+		t.Errorf("owner's status without a HomeKit bridge: %s", r.body)
 	}
 }
 
