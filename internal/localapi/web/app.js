@@ -23,6 +23,7 @@
       not_recorded: 'Done, but the hub could not record it.', bad_value: 'That value is out of range.',
       error: 'Something went wrong ({c}).',
       cloud_offline: 'Cloud unreachable since {t}. Your home works locally; {n} events wait to sync.',
+      hk_title: 'Add to Apple Home', hk_help: 'In the Home app, add an accessory and scan this code, or type the setup code {c}. Only owners see this, until the first iPhone or iPad has paired.',
       since_start: 'start-up',
       st_locked: 'Locked', st_unlocked: 'Unlocked', st_on: 'On', st_off: 'Off', st_heating: 'Heating',
       st_idle: 'Idle', st_fault: 'Sensor fault', st_open: 'Open', st_closed: 'Closed', st_opening: 'Opening',
@@ -91,6 +92,7 @@
       not_recorded: '실행했지만 허브가 기록하지 못했습니다.', bad_value: '허용 범위를 벗어난 값입니다.',
       error: '문제가 발생했습니다 ({c}).',
       cloud_offline: '{t}부터 클라우드에 연결할 수 없습니다. 집은 로컬로 계속 작동하며, 동기화를 기다리는 기록이 {n}건 있습니다.',
+      hk_title: 'Apple 홈에 추가', hk_help: '홈 앱에서 액세서리 추가를 누르고 이 코드를 스캔하거나 설정 코드 {c}를 입력하세요. 첫 iPhone 또는 iPad가 페어링할 때까지 소유자에게만 보입니다.',
       since_start: '시작',
       st_locked: '잠김', st_unlocked: '열림', st_on: '켜짐', st_off: '꺼짐', st_heating: '난방 중',
       st_idle: '대기', st_fault: '센서 고장', st_open: '열림', st_closed: '닫힘', st_opening: '여는 중',
@@ -258,7 +260,7 @@
     } else {
       say('action-msg', d.data);
     }
-    if (s.ok) banner(s.data);
+    if (s.ok) { banner(s.data); homekit(s.data.homekit); }
     if (tick++ % 2 === 0) {
       const e = await api('GET', '/api/v1/events?limit=15');
       if (e.ok) events(e.data);
@@ -271,6 +273,18 @@
     if (!c || c.reachable) { b.hidden = true; b.textContent = ''; return; }
     b.textContent = t('cloud_offline', { t: c.since ? fmtTime(c.since) : t('since_start'), n: c.waiting });
     b.hidden = false;
+  }
+
+  // The HomeKit setup: the hub sends it to owners only, until a controller
+  // has paired.
+  function homekit(h) {
+    const sec = $('homekit');
+    if (!h) { sec.hidden = true; return; }
+    if ($('hk-qr').dataset.text !== h.setup_uri) qr($('hk-qr'), h.setup_uri);
+    $('hk-help').textContent = t('hk_help', { c: h.setup_code });
+    $('hk-code').textContent = h.setup_code;
+    $('hk-uri').textContent = h.setup_uri;
+    sec.hidden = false;
   }
 
   // --- devices
