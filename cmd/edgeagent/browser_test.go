@@ -25,6 +25,7 @@ import (
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/config"
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/secstate"
@@ -431,4 +432,59 @@ func TestBrowserScreenshots(t *testing.T) {
 	s.setCloud(localapi.CloudStatus{Reachable: false, Since: time.Now().Add(-95 * time.Minute), Waiting: 37})
 	chrome(t, ctx, "wait for the banner", chromedp.WaitVisible(css("#banner")))
 	shot("lan-devices-offline.png")
+}
+
+// An owner's app shows the HomeKit setup code and draws its QR code; once a
+// controller has paired it goes away. A resident's app never shows it.
+func TestBrowserHomeKitSetupForOwners(t *testing.T) {
+	const code, uri = "123-45-678", "X-HM://0023ISYWY1234"
+	var mu sync.Mutex
+	paired := false
+	s := startLANSiteAt(t, "127.0.0.1:0", func(o *localapi.LANOptions) {
+		o.HomeKit = func() homekit.Status {
+			mu.Lock()
+			defer mu.Unlock()
+			return homekit.Status{Name: "edgeagent", SetupCode: code, SetupURI: uri, Paired: paired}
+		}
+	})
+	holder, _ := wire.GenerateKey(wire.Ed25519)
+	g, err := localauth.IssueGrant(s.auth, localauth.GrantSpec{
+		Site: "home", Holder: holder.Public(), Name: "olga", Role: wire.RoleOwner,
+		Devices: []string{"*"}, PIN: "1357", PINParams: localauth.PINParams{Time: 1, MemoryKiB: 64, Threads: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.keeper.Import(g); err != nil {
+		t.Fatal(err)
+	}
+
+	// The devices render in the same turn as the status is applied: once
+	// they show, a resident's page has decided about the setup.
+	resident := newChromium(t, "en-US,en;q=0.9")
+	login(t, resident, s.url, "alice", "2468")
+	if !eval[bool](t, resident, `document.getElementById('homekit').hidden`) || strings.Contains(eval[string](t, resident, `document.body.innerText`), code) {
+		t.Error("a resident's page shows the HomeKit setup")
+	}
+
+	owner := newChromium(t, "en-US,en;q=0.9")
+	login(t, owner, s.url, "olga", "1357")
+	chrome(t, owner, "the HomeKit setup shows", chromedp.WaitVisible(css("#homekit")))
+	if c, u := text(t, owner, "#hk-code"), text(t, owner, "#hk-uri"); c != code || u != uri {
+		t.Errorf("setup code %q, payload %q; want %s, %s", c, u, code, uri)
+	}
+	// The QR code is drawn from the payload: its canvas holds dark modules.
+	if got := eval[string](t, owner, `document.getElementById('hk-qr').dataset.text`); got != uri {
+		t.Errorf("QR code of %q, want %q", got, uri)
+	}
+	dark := eval[float64](t, owner, `(() => { const c = document.getElementById('hk-qr'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 0) n++; return c.width > 0 ? n / (c.width * c.height) : 0; })()`)
+	if dark < 0.2 || dark > 0.6 {
+		t.Errorf("QR canvas dark share %.2f: not a drawn QR code", dark)
+	}
+
+	mu.Lock()
+	paired = true
+	mu.Unlock()
+	chrome(t, owner, "the setup goes once paired", chromedp.WaitNotVisible(css("#homekit")))
 }
