@@ -22,8 +22,9 @@ import (
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
-// homesPart is the metrics endpoint, the Home Assistant bridge and the
-// HomeKit bridge; each is nil (homekit: its bridge) when its section is off.
+// homesPart is the metrics endpoint and the Home Assistant bridge (each nil
+// when its section is off), and runs the HomeKit bridge (built before the
+// LAN: homekit.go).
 type homesPart struct {
 	metrics *metrics.Metrics
 	ha      *homeassistant.Bridge
