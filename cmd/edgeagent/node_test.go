@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeagent/edgeagent/internal/devices"
+	"github.com/edgeagent/edgeagent/internal/nodelink"
 	"github.com/edgeagent/edgeagent/internal/nodelink/nodetest"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
@@ -149,4 +150,48 @@ next:
 		return true
 	}
 	return false
+}
+
+// TestNodePinCommand: the line verifies the PIN it was made from, with a
+// fresh salt each time (two residents with one PIN get unlike lines), and
+// the PIN itself is nowhere in it; a bad PIN or flag is exit 2 naming it.
+func TestNodePinCommand(t *testing.T) {
+	read := func(out string) (nodelink.PINEntry, uint32) {
+		t.Helper()
+		s := strings.TrimSuffix(strings.TrimSpace(out), ",")
+		e, it, err := nodelink.ParsePINLine(strings.Trim(s, `"`))
+		if err != nil {
+			t.Fatalf("%q: %v", out, err)
+		}
+		return e, it
+	}
+	e1, it := read(mustCLI(t, "13572468\n", "node", "pin", "--user", "3", "--iterations", "1500"))
+	e2, _ := read(mustCLI(t, "13572468\n", "node", "pin", "--user", "3", "--iterations", "1500"))
+	if want, _ := nodelink.NewPINEntry(3, "13572468", e1.Salt, 1500); e1 != want || it != 1500 {
+		t.Fatalf("line %+v (%d iterations) does not verify the PIN: want %+v", e1, it, want)
+	}
+	if e1.Salt == e2.Salt {
+		t.Fatal("two lines share a salt")
+	}
+	if _, it := read(mustCLI(t, "2468\n", "node", "pin", "--user", "1")); it != devices.DefaultNodeOpts.Iterations {
+		t.Fatalf("default iterations %d, want the node's default %d", it, devices.DefaultNodeOpts.Iterations)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"2468\n", []string{"node", "pin"}, "needs --user"},
+		{"246\n", []string{"node", "pin", "--user", "1"}, "PIN of 3 digits, the keypad takes 4 to 8"},
+		{"24a8\n", []string{"node", "pin", "--user", "1"}, "digits only"},
+		{"", []string{"node", "pin", "--user", "1"}, "no PIN on standard input"},
+		{"2468\n", []string{"node", "pin", "--user", "1", "--iterations", "20001"}, "--iterations 20001 outside 1..20000"},
+		{"2468\n", []string{"node", "pin", "--user", "4294967296"}, "--user 4294967296 is over"},
+		{"2468\n", []string{"node", "key"}, "usage: edgeagent node pin"},
+	} {
+		out, code := cli(t, c.stdin, c.args...)
+		if code != 2 || !strings.Contains(out, c.want) || strings.Contains(out, "pbkdf2") {
+			t.Errorf("%v < %q: exit %d\n%s\nwant exit 2 with %q", c.args, c.stdin, code, out, c.want)
+		}
+	}
 }
