@@ -52,7 +52,9 @@ pins = [
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mustCLI(t, "", "config", "check", cfg)
+	if out := mustCLI(t, "", "config", "check", cfg); !strings.Contains(out, "1 devices") || !strings.Contains(out, "1 nodes") {
+		t.Fatalf("config check does not count the node: %s", out)
+	}
 
 	a := startAgent(t, cfg, data)
 	// The session is up once the node said hello: its health says so.
