@@ -2,7 +2,9 @@
 # test-firmware.sh: make test-firmware. The node's host tests (plain cc,
 # sanitizers on), then the qemu test: the mps2-an385 image booted in
 # qemu-system-arm and driven over a pseudo-terminal by internal/nodelink
-# (TestQEMU*). A missing tool fails it under CI=true (make deps installs them)
+# (TestQEMU*), by the node device kind (internal/devices, TestNodeLockOnQEMU)
+# and by the agent binary from a [[node]] config (cmd/edgeagent,
+# TestAgentNodeOnQEMU). The last two also run in plain go test. A missing tool fails it under CI=true (make deps installs them)
 # and skips it elsewhere, naming what is missing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,4 +22,4 @@ if [ -n "$missing" ]; then
 	exit 0
 fi
 make -C firmware all test
-go test -count=1 -run 'QEMU' ./internal/nodelink/
+go test -count=1 -run 'QEMU' ./internal/nodelink/ ./internal/devices/ ./cmd/edgeagent/

@@ -34,6 +34,7 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"rpi", "bootconfig"}, "edgeagent rpi bootconfig --config FILE"},
 		{[]string{"homekit", "show"}, "edgeagent homekit show --config FILE"},
 		{[]string{"homekit", "reset"}, "edgeagent homekit reset --config FILE"},
+		{[]string{"node", "pin"}, "edgeagent node pin --user N"},
 		{[]string{"demo"}, "edgeagent demo [--listen ADDR]"},
 		{[]string{"version"}, "edgeagent version"},
 		{[]string{"authority", "init"}, "edgeagent authority init --dir DIR"},

@@ -39,6 +39,7 @@ usage:
   edgeagent homekit show --config FILE [--json]  (Apple Home: setup code, QR payload, pairings)
   edgeagent homekit reset --config FILE [--new-code]   (forget every pairing; the agent stopped)
   edgeagent rpi bootconfig --config FILE [--rtc CHIP] [--w1-pin N]   (config.txt lines)
+  edgeagent node pin --user N [--iterations N] < PIN   (a keypad verifier line for a [[node]]'s pins)
   edgeagent version
   edgeagent help [COMMAND]                       (or: edgeagent COMMAND --help)
 
@@ -170,6 +171,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdRPI(rest, stdout)
 	case "homekit":
 		return cmdHomeKit(rest, stdout)
+	case "node":
+		return cmdNode(rest, stdin, stdout)
 	case "demo":
 		return cmdDemo(rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -481,8 +481,8 @@ func cmdConfigCheck(args []string, stdout io.Writer) error {
 	if err != nil {
 		return configError{err}
 	}
-	n := len(cfg.Locks) + len(cfg.Switches) + len(cfg.Boilers) + len(cfg.Covers) + len(cfg.Inputs)
-	fmt.Fprintf(stdout, "%s: ok (site %s, %d devices: %d locks, %d switches, %d boilers, %d covers, %d inputs)\n",
-		pos[0], cfg.Site, n, len(cfg.Locks), len(cfg.Switches), len(cfg.Boilers), len(cfg.Covers), len(cfg.Inputs))
+	n := len(cfg.Locks) + len(cfg.Switches) + len(cfg.Boilers) + len(cfg.Covers) + len(cfg.Inputs) + len(cfg.Nodes)
+	fmt.Fprintf(stdout, "%s: ok (site %s, %d devices: %d locks, %d switches, %d boilers, %d covers, %d inputs, %d nodes)\n",
+		pos[0], cfg.Site, n, len(cfg.Locks), len(cfg.Switches), len(cfg.Boilers), len(cfg.Covers), len(cfg.Inputs), len(cfg.Nodes))
 	return nil
 }

@@ -61,6 +61,7 @@ type Config struct {
 	Inputs   []Input  `toml:"input"`
 	// Vehicle is a car (vehicle.go).
 	Vehicle *Vehicle `toml:"vehicle"`
+	Nodes   []Node   `toml:"node"` // actuator nodes of firmware/ (node.go)
 
 	// File is the file it was read from (Parse's name), for paths in it
 	// that are relative to it.
@@ -356,6 +357,7 @@ func (c *Config) validate(file string) error {
 	c.HomeAssistant.validate(v, c)
 	c.Vehicle.validate(v, c)
 	c.HomeKit.validate(v, c)
+	c.validateNodes(v)
 	for i, d := range c.Locks {
 		w := v.id("lock", i, d.ID)
 		v.pin(w, "relay", d.Relay, true)

@@ -31,6 +31,7 @@ func (c *Config) Devices() devices.Config {
 		out.Inputs = append(out.Inputs, d.opts())
 	}
 	out.Vehicle = c.VehicleOpts()
+	out.Nodes = c.nodeOpts()
 	return out
 }
 

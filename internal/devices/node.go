@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,9 @@ func (o NodeOpts) Validate() error {
 		e.fail("kind", `missing ("lock" or "boiler": the image flashed on the node)`)
 	default:
 		e.fail("kind", `%q is not "lock" or "boiler"`, o.Kind)
+	}
+	if !slices.Contains(nodelink.Bauds, o.Baud) {
+		e.fail("baud", "%d is not one of %v", o.Baud, nodelink.Bauds)
 	}
 	e.positive("unlock_for", o.UnlockFor)
 	if o.UnlockFor > 60*time.Second {

@@ -50,3 +50,28 @@ func FuzzSplitter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePINLine: a config's keypad line either fails or reads back
+// the same entry after Line writes it again.
+func FuzzParsePINLine(f *testing.F) {
+	e, err := NewPINEntry(7, "2468", [SaltLen]byte{1, 2, 3}, 1000)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(e.Line(1000))
+	f.Add("0:pbkdf2-sha256:1:00:00")
+	f.Add("4294967296:pbkdf2-sha256:20000::")
+	f.Fuzz(func(t *testing.T, s string) {
+		e, it, err := ParsePINLine(s)
+		if err != nil {
+			return
+		}
+		if it < 1 || it > MaxIterations {
+			t.Fatalf("%q: iterations %d accepted", s, it)
+		}
+		e2, it2, err := ParsePINLine(e.Line(it))
+		if err != nil || e2 != e || it2 != it {
+			t.Fatalf("%q: read back %+v %d %v, want %+v %d", s, e2, it2, err, e, it)
+		}
+	})
+}

@@ -74,6 +74,10 @@ const (
 	maxVersion    = 24
 )
 
+// Bauds are the line speeds OpenSerial sets; the node's images run at
+// 115 200.
+var Bauds = []int{9600, 19200, 38400, 57600, 115200, 230400}
+
 // PINEntry is one keypad verifier: PBKDF2-HMAC-SHA256(PIN, Salt, the
 // table's iterations), 32 bytes. User 0 is reported as 0.
 type PINEntry struct {

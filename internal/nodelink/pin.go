@@ -3,7 +3,11 @@ package nodelink
 import (
 	"crypto/pbkdf2"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 )
 
 // NewPINEntry computes a keypad verifier the node checks: PBKDF2-HMAC-SHA256
@@ -29,4 +33,47 @@ func NewPINEntry(user uint32, pin string, salt [SaltLen]byte, iterations uint32)
 	e := PINEntry{User: user, Salt: salt}
 	copy(e.Hash[:], dk)
 	return e, nil
+}
+
+// verifierAlg starts a keypad verifier line: the one algorithm the node has.
+const verifierAlg = "pbkdf2-sha256"
+
+// Line is the entry as one line for a config file, "USER:pbkdf2-sha256:
+// ITERATIONS:SALT:HASH" (salt and hash in hex): what `edgeagent node pin`
+// prints, so that the PIN itself is written nowhere.
+func (e PINEntry) Line(iterations uint32) string {
+	return fmt.Sprintf("%d:%s:%d:%x:%x", e.User, verifierAlg, iterations, e.Salt, e.Hash)
+}
+
+// ParsePINLine reads a line of Line, with its iterations, saying which part
+// is wrong.
+func ParsePINLine(s string) (PINEntry, uint32, error) {
+	var e PINEntry
+	parts := strings.Split(s, ":")
+	if len(parts) != 5 {
+		return e, 0, fmt.Errorf("%q is not USER:%s:ITERATIONS:SALT:HASH (edgeagent node pin prints one)", s, verifierAlg)
+	}
+	user, err := strconv.ParseUint(parts[0], 10, 32)
+	if err != nil {
+		return e, 0, fmt.Errorf("user %q is not a number 0..%d", parts[0], uint32(math.MaxUint32))
+	}
+	if parts[1] != verifierAlg {
+		return e, 0, fmt.Errorf("algorithm %q is not %q", parts[1], verifierAlg)
+	}
+	it, err := strconv.ParseUint(parts[2], 10, 32)
+	if err != nil || it < 1 || it > MaxIterations {
+		return e, 0, fmt.Errorf("iterations %q outside 1..%d", parts[2], MaxIterations)
+	}
+	salt, err := hex.DecodeString(parts[3])
+	if err != nil || len(salt) != SaltLen {
+		return e, 0, fmt.Errorf("salt is not %d bytes in hex", SaltLen)
+	}
+	hash, err := hex.DecodeString(parts[4])
+	if err != nil || len(hash) != HashLen {
+		return e, 0, fmt.Errorf("hash is not %d bytes in hex", HashLen)
+	}
+	e.User = uint32(user)
+	copy(e.Salt[:], salt)
+	copy(e.Hash[:], hash)
+	return e, uint32(it), nil
 }
