@@ -191,6 +191,10 @@ func Dial(iface string, db *DB) (*Bus, error) {
 	return New(conn, db), nil
 }
 
+// OpenRaw opens a raw SocketCAN socket on iface for a simulated body
+// controller or a test on a real (or virtual) interface: Dial is the hub's.
+func OpenRaw(iface string) (io.ReadWriteCloser, error) { return dial(iface) }
+
 // New is a Bus on a connection carrying SocketCAN frames (16 bytes each).
 func New(conn io.ReadWriteCloser, db *DB) *Bus {
 	return &Bus{db: db, conn: conn}

@@ -57,6 +57,7 @@ var scenarios = map[string]func(r *report) error{
 	"gpio":     gpioScenario,
 	"powercut": powercutScenario,
 	"network":  networkScenario,
+	"can":      canScenario,
 }
 
 func run(list string) int {
