@@ -94,6 +94,19 @@ type car struct {
 	sim  *canbus.BodySim
 	skip atomic.Int64 // frames still to leave out
 	sent atomic.Int64 // status frames sent
+
+	mu     sync.Mutex
+	last   time.Time
+	maxGap time.Duration // between two frames sent, since resetGap
+}
+
+// resetGap starts measuring the longest gap between frames sent afresh.
+func (c *car) resetGap() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.maxGap
+	c.maxGap = 0
+	return g
 }
 
 func (c *car) run(ctx context.Context) error {
@@ -115,6 +128,13 @@ func (c *car) run(ctx context.Context) error {
 			return err
 		}
 		c.sent.Add(1)
+		c.mu.Lock()
+		now := time.Now()
+		if !c.last.IsZero() {
+			c.maxGap = max(c.maxGap, now.Sub(c.last))
+		}
+		c.last = now
+		c.mu.Unlock()
 	}
 }
 
@@ -256,16 +276,31 @@ func canScenario(r *report) error {
 
 	// Lost frames: two in a row change nothing; three raise bus_silent,
 	// cleared by the next frame.
-	ev.skip()
-	bcm.skip.Store(2)
-	err = nil
-	if !bcm.frames(20) {
-		err = errors.New("the controller stopped")
+	// A round in which the controller itself sent a frame later than the
+	// alarm's bound (the VM stalled: qemu emulates, the host is shared)
+	// proves nothing either way: it is run again, at most three times.
+	alarmAt := 3*canPeriod + canPeriod/2
+	var gap time.Duration
+	for round := 1; round <= 3; round++ {
+		ev.skip()
+		bcm.resetGap()
+		bcm.skip.Store(2)
+		err = nil
+		if !bcm.frames(20) {
+			err = errors.New("the controller stopped")
+		}
+		if e, ok := ev.find("car", "alarm"); ok && err == nil {
+			err = fmt.Errorf("alarm after 2 lost frames: %v", e.Data)
+		}
+		if gap = bcm.resetGap(); gap < alarmAt {
+			break
+		}
+		_, _ = ev.wait("car", "alarm_cleared", 5*time.Second)
 	}
-	if e, ok := ev.find("car", "alarm"); ok {
-		err = fmt.Errorf("alarm after 2 lost frames: %v", e.Data)
+	if gap >= alarmAt && err == nil {
+		err = errors.New("the controller sent late in 3 rounds (the VM stalled): cannot judge")
 	}
-	r.ok("lost-2-frames-no-alarm", err, "controller skipped 2 frames (30 ms gap, alarm at 35 ms)")
+	r.ok("lost-2-frames-no-alarm", err, "controller skipped 2 frames (longest gap sent %s, alarm at %s)", gap.Round(time.Millisecond), alarmAt)
 
 	bcm.skip.Store(3)
 	_, err = ev.wait("car", "alarm", 5*time.Second)
@@ -321,31 +356,45 @@ func canScenario(r *report) error {
 	// can write, beside the 100 Hz status: nothing changes, no frame of
 	// status is lost to the agent's reader (else bus_silent), the agent
 	// answers. The reader bench reads the same bus with canbus.Bus.
-	before, _ := c.Devices()
-	ev.skip()
-	res, err := flood(bcm, dbc, 2*time.Second)
-	if err == nil {
-		err = a.alive()
-	}
-	if err == nil {
-		bcm.frames(10)
-		if e, ok := ev.find("", ""); ok {
-			err = fmt.Errorf("event during the flood: %s %s %v", e.Device, e.Type, e.Data)
+	var res floodResult
+	for round := 1; round <= 3; round++ {
+		before, _ := c.Devices()
+		ev.skip()
+		bcm.resetGap()
+		res, err = flood(bcm, dbc, 2*time.Second)
+		if err == nil {
+			err = a.alive()
 		}
+		if err == nil {
+			bcm.frames(10)
+			if e, ok := ev.find("", ""); ok {
+				err = fmt.Errorf("event during the flood: %s %s %v", e.Device, e.Type, e.Data)
+			}
+		}
+		after, aerr := c.Devices()
+		if err == nil && aerr == nil && !sameStates(before, after) {
+			err = fmt.Errorf("states changed: %v -> %v", before, after)
+		}
+		err = errors.Join(err, aerr)
+		if gap = bcm.resetGap(); gap < alarmAt {
+			break
+		}
+		_, _ = ev.wait("car", "alarm_cleared", 5*time.Second)
 	}
-	after, aerr := c.Devices()
-	if err == nil && aerr == nil && !sameStates(before, after) {
-		err = fmt.Errorf("states changed: %v -> %v", before, after)
+	if gap >= alarmAt && err == nil {
+		err = errors.New("the controller sent late in 3 rounds (the VM stalled): cannot judge")
 	}
-	r.ok("garbage-flood-no-change", errors.Join(err, aerr), "%d garbage frames in %s (%.0f/s): no event, states unchanged, agent up", res.garbage, res.elapsed.Round(time.Millisecond), float64(res.garbage)/res.elapsed.Seconds())
+	r.ok("garbage-flood-no-change", err, "%d garbage frames in %s (%.0f/s): no event, states unchanged, agent up; longest gap between status frames sent %s, read %s",
+		res.garbage, res.elapsed.Round(time.Millisecond), float64(res.garbage)/res.elapsed.Seconds(), gap.Round(time.Millisecond), res.maxGap.Round(time.Millisecond))
 	if res.elapsed > 0 {
-		bench("can-reader-frames-per-s", float64(res.read)/res.elapsed.Seconds(), "frames/s")
+		bench("can-reader-unfiltered-frames-per-s", float64(res.read)/res.elapsed.Seconds(), "frames/s")
+		bench("can-reader-unfiltered-dropped", float64(res.garbage+res.allStatus-res.read)/float64(res.garbage+res.allStatus)*100, "% (of garbage + status)")
 	}
 	err = nil
 	if res.statusLost != 0 || res.status == 0 {
 		err = fmt.Errorf("status frames: %d read, %d lost by the alive counter", res.status, res.statusLost)
 	}
-	r.ok("reader-no-status-lost", err, "canbus.Bus during the flood: %d frames read, %d status frames at 100 Hz, %d lost", res.read, res.status, res.statusLost)
+	r.ok("reader-no-status-lost", err, "canbus.Dial's filtered reader during the flood: %d status frames at 100 Hz, %d lost", res.status, res.statusLost)
 
 	cancel()
 	r.ok("agent-stops", a.stop(), "SIGTERM")
@@ -366,17 +415,23 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 type floodResult struct {
 	garbage, read, status, statusLost int
+	allStatus                         int // status frames the unfiltered reader read
+	maxGap                            time.Duration
 	elapsed                           time.Duration
 }
 
-// flood writes garbage on vcan0 for d while a canbus.Bus reads the bus and
-// checks the status frames' alive counter. Garbage is what no message of
-// the DBC describes: other ids, and the DBC's ids with the wrong length,
-// extended or remote (a well-formed status frame from a forger is a
-// different attack: classic CAN has no authentication).
+// flood has canFlood write garbage on vcan0 for d while canbus readers
+// read the bus and check the status frames' alive counter.
 func flood(bcm *car, dbc []byte, d time.Duration) (floodResult, error) {
 	var res floodResult
 	db, err := canbus.Parse(canDBC, dbc, nil, []string{"StatusCounter"})
+	if err != nil {
+		return res, err
+	}
+	// The agent's kind of reader (filtered to the status message) checks
+	// the alive counter; an unfiltered one measures what a reader of every
+	// frame keeps up with.
+	reader, err := canbus.Dial("vcan0", db)
 	if err != nil {
 		return res, err
 	}
@@ -384,16 +439,23 @@ func flood(bcm *car, dbc []byte, d time.Duration) (floodResult, error) {
 	if err != nil {
 		return res, err
 	}
-	reader := canbus.New(rc, db)
+	all := canbus.New(rc, db)
 	var mu sync.Mutex
 	last := -1
+	var lastAt time.Time
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
+	go func() { done <- all.Run(ctx, func(map[string]float64) {}) }()
 	go func() {
 		done <- reader.Run(ctx, func(v map[string]float64) {
 			mu.Lock()
 			defer mu.Unlock()
 			n := int(v["StatusCounter"])
+			now := time.Now()
+			if last >= 0 {
+				res.maxGap = max(res.maxGap, now.Sub(lastAt))
+			}
+			lastAt = now
 			if last >= 0 {
 				res.statusLost += (n - last - 1 + 256) % 256
 			}
@@ -401,54 +463,29 @@ func flood(bcm *car, dbc []byte, d time.Duration) (floodResult, error) {
 			res.status++
 		})
 	}()
-	w, err := canbus.OpenRaw("vcan0")
+	// The flood comes from a process of its own at the lowest priority:
+	// on a car it comes from the bus, and the body controller is an ECU
+	// with a CPU of its own; here both share the VM's two.
+	start := time.Now()
+	out, err := exec.Command("/proc/self/exe", "can-flood", d.String()).Output()
 	if err != nil {
 		cancel()
-		return res, err
+		return res, fmt.Errorf("can-flood: %w", err)
 	}
-	defer w.Close()
-	ours := map[uint32]bool{0x200: true, 0x201: true, 0x300: true}
-	buf := make([]byte, 16)
-	start := time.Now()
-	for time.Since(start) < d {
-		for i := range buf {
-			buf[i] = byte(rand.IntN(256))
-		}
-		id := uint32(rand.IntN(0x800))
-		length := byte(rand.IntN(9))
-		switch rand.IntN(4) {
-		case 0: // a DBC id with the wrong length
-			id = []uint32{0x200, 0x201, 0x300}[rand.IntN(3)]
-			length = byte(rand.IntN(8))
-		case 1: // extended, the low bits a DBC id
-			id = 0x80000000 | uint32(rand.IntN(1<<18))<<11 | 0x300
-		case 2: // remote
-			id = 0x40000000 | 0x300
-		default:
-			for ours[id] {
-				id = uint32(rand.IntN(0x800))
-			}
-		}
-		buf[0], buf[1], buf[2], buf[3] = byte(id), byte(id>>8), byte(id>>16), byte(id>>24)
-		buf[4] = length
-		buf[5], buf[6], buf[7] = 0, 0, 0
-		if _, err := w.Write(buf); errors.Is(err, unix.ENOBUFS) {
-			continue // the interface's queue is full: not sent, not counted
-		} else if err != nil {
-			cancel()
-			return res, fmt.Errorf("garbage frame %d: %w", res.garbage, err)
-		}
-		res.garbage++
+	if _, err := fmt.Sscan(string(out), &res.garbage); err != nil {
+		cancel()
+		return res, fmt.Errorf("can-flood said %q", out)
 	}
 	res.elapsed = time.Since(start)
 	bcm.frames(5) // status after the flood: the reader has caught up to it
 	cancel()
-	if err := <-done; err != nil {
+	if err := errors.Join(<-done, <-done); err != nil {
 		return res, err
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	res.read = int(reader.Stats().Frames)
+	res.read = int(all.Stats().Frames)
+	res.allStatus = int(all.Stats().Status)
 	return res, nil
 }
 
@@ -517,4 +554,54 @@ func (w *eventWatch) wait(dev, typ string, bound time.Duration) (store.Event, er
 		return found, fmt.Errorf("no %s %s event within %s", dev, typ, bound)
 	}
 	return found, nil
+}
+
+// canFlood writes garbage frames on vcan0 for d at the lowest priority and
+// prints how many it wrote. Garbage is what no message of the DBC
+// describes: other ids, and the DBC's ids with the wrong length, extended
+// or remote (a well-formed status frame from a forger is a different
+// attack: classic CAN has no authentication).
+func canFlood(d time.Duration) error {
+	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, 19); err != nil {
+		return err
+	}
+	w, err := canbus.OpenRaw("vcan0")
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	ours := map[uint32]bool{0x200: true, 0x201: true, 0x300: true}
+	buf := make([]byte, 16)
+	n := 0
+	for start := time.Now(); time.Since(start) < d; {
+		for i := range buf {
+			buf[i] = byte(rand.IntN(256))
+		}
+		id := uint32(rand.IntN(0x800))
+		length := byte(rand.IntN(9))
+		switch rand.IntN(4) {
+		case 0: // a DBC id with the wrong length
+			id = []uint32{0x200, 0x201, 0x300}[rand.IntN(3)]
+			length = byte(rand.IntN(8))
+		case 1: // extended, the low bits a DBC id
+			id = 0x80000000 | uint32(rand.IntN(1<<18))<<11 | 0x300
+		case 2: // remote
+			id = 0x40000000 | 0x300
+		default:
+			for ours[id] {
+				id = uint32(rand.IntN(0x800))
+			}
+		}
+		buf[0], buf[1], buf[2], buf[3] = byte(id), byte(id>>8), byte(id>>16), byte(id>>24)
+		buf[4] = length
+		buf[5], buf[6], buf[7] = 0, 0, 0
+		if _, err := w.Write(buf); errors.Is(err, unix.ENOBUFS) {
+			continue // the interface's queue is full: not sent, not counted
+		} else if err != nil {
+			return fmt.Errorf("garbage frame %d: %w", n, err)
+		}
+		n++
+	}
+	fmt.Println(n)
+	return nil
 }
