@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,7 @@ func cmdKey(args []string, stdout io.Writer) error {
 type grantFlags struct {
 	site, holder, name, role, devices, actions string
 	notBefore, notAfter, schedule, out         string
+	driveWindow, maxSpeed                      string
 	pinStdin, requiresTrustedTime              bool
 }
 
@@ -82,13 +84,15 @@ func (g *grantFlags) register(fs interface {
 	fs.StringVar(&g.site, "site", "", "site id (the hub's)")
 	fs.StringVar(&g.holder, "holder", "", "holder public key FILE.pub, or - to read it (PEM) from standard input, as the web app shows it")
 	fs.StringVar(&g.name, "name", "", "holder name (the PIN login user)")
-	fs.StringVar(&g.role, "role", "", "owner, resident, guest or service")
+	fs.StringVar(&g.role, "role", "", "owner, resident, guest or service; for a car also driver or valet")
 	fs.StringVar(&g.devices, "devices", "", "device ids, comma separated, or *")
 	fs.StringVar(&g.actions, "actions", "", "actions, comma separated (default all)")
 	fs.StringVar(&g.notBefore, "not-before", "", "RFC 3339 time")
 	fs.StringVar(&g.notAfter, "not-after", "", "RFC 3339 time")
 	fs.StringVar(&g.schedule, "schedule", "", `weekly windows, e.g. "mon-fri 08:00-18:00"`)
 	fs.StringVar(&g.out, "out", "", "output file")
+	fs.StringVar(&g.driveWindow, "drive-window", "", "a car: the longest drive authorisation this grant may ask for, e.g. 2h (a valet's grant needs one)")
+	fs.StringVar(&g.maxSpeed, "max-speed", "", "a car: the speed bound in km/h passed to the car with each drive authorisation")
 	fs.BoolVar(&g.pinStdin, "pin-stdin", false, "read a PIN from standard input")
 	fs.BoolVar(&g.requiresTrustedTime, "requires-trusted-time", false, "refuse when the hub's time is not anchored")
 }
@@ -140,6 +144,23 @@ func (g *grantFlags) spec(stdin io.Reader) (localauth.GrantSpec, error) {
 			return s, usagef("%s %q is not an RFC 3339 time (e.g. 2026-12-24T18:00:00+01:00)", t.flag, t.val)
 		}
 		*t.dst = v
+	}
+	if g.driveWindow != "" {
+		d, err := time.ParseDuration(g.driveWindow)
+		if err != nil || d < time.Second || d > wire.MaxDriveWindow*time.Second {
+			return s, usagef("--drive-window %q: want a duration from 1s to %s (e.g. 2h)", g.driveWindow, wire.MaxDriveWindow*time.Second)
+		}
+		s.DriveWindow = d
+	}
+	if g.maxSpeed != "" {
+		v, err := strconv.Atoi(g.maxSpeed)
+		if err != nil || v < 1 || v > wire.MaxDriveSpeed {
+			return s, usagef("--max-speed %q: want km/h from 1 to %d", g.maxSpeed, wire.MaxDriveSpeed)
+		}
+		s.MaxSpeed = v
+	}
+	if s.Role == wire.RoleValet && s.DriveWindow == 0 {
+		return s, usagef("--role valet needs --drive-window (how long each drive authorisation may last)")
 	}
 	if g.pinStdin {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
@@ -282,6 +303,8 @@ type grantJSON struct {
 	Schedule            string   `json:"schedule,omitempty"` // site time
 	RequiresTrustedTime bool     `json:"requires_trusted_time"`
 	PIN                 bool     `json:"pin"`
+	DriveWindow         string   `json:"drive_window,omitempty"` // a car: Go duration
+	MaxSpeed            int      `json:"max_speed,omitempty"`    // a car: km/h
 	IssuedAt            string   `json:"issued_at,omitempty"`
 	DelegatedFrom       string   `json:"delegated_from,omitempty"` // the owner's grant id
 	SignerKey           wire.ID  `json:"signer_key"`
@@ -310,7 +333,10 @@ func showGrantJSON(stdout io.Writer, b []byte, pubs []crypto.PublicKey) error {
 		Devices: g.Devices, Actions: g.Actions,
 		NotBefore: ts(g.NotBefore), NotAfter: ts(g.NotAfter), IssuedAt: ts(g.IssuedAt),
 		RequiresTrustedTime: g.RequiresTrustedTime, PIN: g.PIN != nil,
-		SignerKey: info.SignerKey, Signature: "not_checked",
+		SignerKey: info.SignerKey, Signature: "not_checked", MaxSpeed: int(g.MaxSpeed),
+	}
+	if g.DriveWindow != 0 {
+		j.DriveWindow = (time.Duration(g.DriveWindow) * time.Second).String()
 	}
 	if len(g.Schedule) > 0 {
 		j.Schedule = localauth.FormatSchedule(g.Schedule)

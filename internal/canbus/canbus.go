@@ -164,6 +164,25 @@ func (db *DB) Decode(f can.Frame) (map[string]float64, bool) {
 	return out, true
 }
 
+// filter is a SocketCAN receive filter (struct can_filter): a frame
+// passes when its can_id, flags included, matches id under mask.
+type filter struct{ id, mask uint32 }
+
+// filters match exactly the status messages' ids: the EFF and RTR flags
+// are in the mask, so an extended or remote frame whose low bits are a
+// status id does not pass.
+func (db *DB) filters() []filter {
+	var fs []filter
+	for _, id := range slices.Sorted(maps.Keys(db.status)) {
+		if db.byID[id].IsExtended {
+			fs = append(fs, filter{id: id | flagEFF, mask: maskEFF | flagEFF | flagRTR})
+		} else {
+			fs = append(fs, filter{id: id, mask: maskSFF | flagEFF | flagRTR})
+		}
+	}
+	return fs
+}
+
 // Stats counts what a Bus read.
 type Stats struct {
 	Frames    uint64 // every frame read
@@ -182,14 +201,20 @@ type Bus struct {
 	stats Stats
 }
 
-// Dial opens the SocketCAN interface iface ("can0", "vcan0").
+// Dial opens the SocketCAN interface iface ("can0", "vcan0"), receiving
+// only the DBC's status messages.
 func Dial(iface string, db *DB) (*Bus, error) {
-	conn, err := dial(iface)
+	conn, err := dial(iface, db.filters())
 	if err != nil {
 		return nil, fmt.Errorf("canbus: opening %s: %w", iface, err)
 	}
 	return New(conn, db), nil
 }
+
+// OpenRaw opens a raw SocketCAN socket on iface for a simulated body
+// controller or a test on a real (or virtual) interface: Dial is the hub's.
+// It receives every frame.
+func OpenRaw(iface string) (io.ReadWriteCloser, error) { return dial(iface, nil) }
 
 // New is a Bus on a connection carrying SocketCAN frames (16 bytes each).
 func New(conn io.ReadWriteCloser, db *DB) *Bus {

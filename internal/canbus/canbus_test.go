@@ -171,3 +171,27 @@ func TestSocketCANFrameCoding(t *testing.T) {
 		t.Errorf("length 9 decoded: %v", err)
 	}
 }
+
+// The kernel's filter passes a frame when (can_id & mask) == (id & mask):
+// the status frame passes; other ids, and the status id extended, remote
+// or as an error frame, do not (the VM's garbage flood on vcan0 raised
+// bus_silent in the agent before its socket filtered).
+func TestDialFiltersOnlyStatusMessages(t *testing.T) {
+	fs := loadSim(t).filters()
+	pass := func(canID uint32) bool {
+		for _, f := range fs {
+			if canID&f.mask == f.id&f.mask {
+				return true
+			}
+		}
+		return false
+	}
+	if !pass(0x300) {
+		t.Fatalf("filters %+v drop the status frame 0x300", fs)
+	}
+	for _, id := range []uint32{0x200, 0x201, 0x301, 0x700, 0x300 | flagEFF, 0x300 | flagRTR, 0x300 | flagEFF | 1<<11, 0x300 | flagERR | flagEFF} {
+		if pass(id) {
+			t.Errorf("filters %+v pass frame %#x", fs, id)
+		}
+	}
+}

@@ -7,6 +7,6 @@ import (
 	"io"
 )
 
-func dial(string) (io.ReadWriteCloser, error) {
+func dial(string, []filter) (io.ReadWriteCloser, error) {
 	return nil, errors.New("SocketCAN is Linux only")
 }

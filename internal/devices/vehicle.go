@@ -281,8 +281,12 @@ func (c *car) start() {
 	c.restoreDrive()
 }
 
+// armSilence fires when StatusLost status frames in a row are missing:
+// half a period after the last of them was due, not at its due time, where
+// a frame sent on time races the timer and jitter of a few milliseconds
+// would decide between "two frames lost" and "the car's state is unknown".
 func (c *car) armSilence() {
-	c.h.arm(&c.silentT, &c.mu, time.Duration(c.o.StatusLost)*c.o.StatusPeriod, func() {
+	c.h.arm(&c.silentT, &c.mu, time.Duration(c.o.StatusLost)*c.o.StatusPeriod+c.o.StatusPeriod/2, func() {
 		if c.shut {
 			return
 		}

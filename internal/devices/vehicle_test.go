@@ -364,14 +364,18 @@ func TestVehicleBusStatusAndSilence(t *testing.T) {
 	}
 	r.h.VehicleStatus(map[string]float64{"Ignition": 1})
 
-	// Two lost frames: nothing happens; the third raises the alarm.
-	r.advance(2 * DefaultVehicleOpts.StatusPeriod)
+	// Two lost frames: nothing happens, even when the next one comes on
+	// its due time; the third lost raises the alarm.
+	p := DefaultVehicleOpts.StatusPeriod
+	r.advance(3 * p)
 	if r.get("ignition").State != "on" {
-		t.Fatal("two lost frames made the state unknown")
+		t.Fatal("two lost frames and the third due now made the state unknown")
 	}
-	r.advance(DefaultVehicleOpts.StatusPeriod)
+	r.h.VehicleStatus(map[string]float64{"Ignition": 1})
+	r.advance(3 * p)
+	r.advance(p / 2)
 	if st := r.get("car"); st.State != "unknown" || !reflect.DeepEqual(st.Attrs["alarms"], []string{"bus_silent"}) {
-		t.Fatalf("after 3 silent periods: %+v", st)
+		t.Fatalf("after 3 lost frames: %+v", st)
 	}
 	// The window passes while the bus is silent: never withdrawn blind.
 	r.advance(DefaultVehicleOpts.DriveWindow)
@@ -385,7 +389,7 @@ func TestVehicleBusStatusAndSilence(t *testing.T) {
 	r.h.journal.flush() // VehicleStatus leaves writing to the flusher
 	eq(t, "car events", r.j.types("car"), []string{"alarm_cleared(bus_silent)", "alarm(bus_silent)", "alarm_cleared(bus_silent)"})
 
-	r.advance(3 * DefaultVehicleOpts.StatusPeriod)
+	r.advance(3*p + p/2)
 	if _, err := r.h.Do("drive", "authorise", ""); !errors.Is(err, ErrVehicleUnknown) {
 		t.Fatalf("authorise on a silent bus = %v, want ErrVehicleUnknown", err)
 	}

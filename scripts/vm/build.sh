@@ -5,8 +5,9 @@
 #             headers from the two source files of Debian's linux-source
 #             package (extracted here, never committed; see below)
 #   initramfs.cpio.gz  busybox, dmsetup, Mosquitto, iproute2 and their
-#             libraries, the modules, the
-#             arm64 edgeagent and the guest driver built from this tree
+#             libraries, the modules (vcan and can-raw for the CAN
+#             scenario among them), the arm64 edgeagent and the guest
+#             driver built from this tree, deploy/vehicle/simcar.dbc
 #   store.img an empty ext4 file system for the power-cut scenario
 # Debian packages come from scripts/vm/fetch.sh (pinned, hashes checked).
 set -eu
@@ -96,7 +97,7 @@ for prog in sbin/dmsetup bin/ip sbin/tc usr/sbin/mosquitto; do
 	done
 done
 # Modules in load order, each after what it needs (modules.dep).
-mods="configfs virtio_blk dm-mod dm-log-writes crc16 crc32c_generic mbcache jbd2 ext4 veth sch_netem"
+mods="configfs virtio_blk dm-mod dm-log-writes crc16 crc32c_generic mbcache jbd2 ext4 veth sch_netem can-dev vcan can can-raw"
 moddir="$cache/kernel/lib/modules/$kver"
 : >"$ir/lib/modules/order"
 for m in $mods; do
@@ -114,6 +115,8 @@ cp "$cache/bin/edgeagent" "$cache/bin/vmguest" "$ir/bin/"
 mkdir -p "$ir/etc" "$ir/var"
 ln -s ../run "$ir/var/run" # ip netns keeps its names in /var/run/netns
 cp "$here/powercut.toml" "$ir/etc/edgeagent-powercut.toml"
+mkdir -p "$ir/etc/edgeagent"
+cp "$root/deploy/vehicle/simcar.dbc" "$ir/etc/edgeagent/simcar.dbc"
 cp "$here/init" "$ir/init"
 chmod 755 "$ir/init"
 (cd "$ir" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$cache/initramfs.cpio.gz"

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cache="$root/.cache/vm"
 kver=6.12.95+deb12-arm64
-scenarios=${1:-gpio,powercut,network}
+scenarios=${1:-gpio,powercut,network,can}
 out="$cache/out"
 rm -rf "$out"
 mkdir -p "$out"

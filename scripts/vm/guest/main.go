@@ -29,7 +29,7 @@ const agentBin = "/bin/edgeagent"
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: vmguest run SCENARIO[,SCENARIO] | periph-out NAME | hold NAME")
+		fmt.Fprintln(os.Stderr, "usage: vmguest run SCENARIO[,SCENARIO] | periph-out NAME | hold NAME | can-flood DURATION")
 		os.Exit(2)
 	}
 	var err error
@@ -44,6 +44,11 @@ func main() {
 		err = periphOut(os.Args[2])
 	case "hold":
 		err = hold(os.Args[2])
+	case "can-flood":
+		var d time.Duration
+		if d, err = time.ParseDuration(os.Args[2]); err == nil {
+			err = canFlood(d)
+		}
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -57,6 +62,7 @@ var scenarios = map[string]func(r *report) error{
 	"gpio":     gpioScenario,
 	"powercut": powercutScenario,
 	"network":  networkScenario,
+	"can":      canScenario,
 }
 
 func run(list string) int {
