@@ -223,7 +223,9 @@ func TestPhoneAtTheCarRefusals(t *testing.T) {
 	if c := e.act(oc, ok, "door-fl", "unlock", ""); c != "" {
 		t.Fatalf("owner unlock: %s", c)
 	}
-	e.clk.Advance(3 * time.Hour) // three status periods without a frame
+	// Four status periods without a frame: the bus is declared silent
+	// half a period after the third missing frame was due.
+	e.clk.Advance(4 * time.Hour)
 	if c := e.act(oc, ok, "drive", "authorise", ""); c != "vehicle_state_unknown" {
 		t.Fatalf("drive on a silent bus: %s", c)
 	}
