@@ -348,6 +348,13 @@ func writeDeviceError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusServiceUnavailable, "journal_behind", err.Error())
 	case errors.Is(err, devices.ErrShutdown):
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", err.Error())
+	case errors.Is(err, devices.ErrVehicleUnknown):
+		// Refused: the car's state is unknown (its bus is silent).
+		writeError(w, http.StatusConflict, "vehicle_unknown", err.Error())
+	case errors.Is(err, devices.ErrNodeUnreachable):
+		// The node did not answer: it is unplugged or off, and keeps its
+		// own safe state.
+		writeError(w, http.StatusServiceUnavailable, "node_unreachable", err.Error())
 	default:
 		writeError(w, http.StatusInternalServerError, "internal", err.Error())
 	}

@@ -62,6 +62,8 @@ func TestAdminDeviceErrorCodes(t *testing.T) {
 		{devices.ErrNotRecorded, 503, "not_recorded"},
 		{devices.ErrJournalBehind, 503, "journal_behind"},
 		{devices.ErrShutdown, 503, "shutting_down"},
+		{devices.ErrVehicleUnknown, 409, "vehicle_unknown"},
+		{devices.ErrNodeUnreachable, 503, "node_unreachable"},
 		{errors.New("a pin driver failed"), 500, "internal"},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
