@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/edgeagent/edgeagent/internal/ble"
 	"github.com/edgeagent/edgeagent/internal/config"
-	"github.com/edgeagent/edgeagent/internal/localauth"
 )
 
 // bleRunner is the agent's BLE service and why it is off.
@@ -145,19 +143,7 @@ func cmdBLEPhone(args []string, stdout io.Writer) error {
 	if len(pos) == 3 {
 		value = pos[2]
 	}
-	grant, err := os.ReadFile(*grantFile)
-	if err != nil {
-		return err
-	}
-	chain := [][]byte{grant}
-	if *ownerFile != "" {
-		owner, err := os.ReadFile(*ownerFile)
-		if err != nil {
-			return err
-		}
-		chain = append(chain, owner)
-	}
-	key, err := localauth.LoadPrivateKey(*keyFile)
+	chain, key, err := loadHolder(*grantFile, *ownerFile, *keyFile)
 	if err != nil {
 		return err
 	}

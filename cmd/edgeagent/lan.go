@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -116,19 +117,7 @@ func cmdDo(args []string, stdout io.Writer) error {
 	if len(pos) == 3 {
 		value = pos[2]
 	}
-	grant, err := os.ReadFile(*grantFile)
-	if err != nil {
-		return err
-	}
-	chain := [][]byte{grant}
-	if *ownerFile != "" {
-		owner, err := os.ReadFile(*ownerFile)
-		if err != nil {
-			return err
-		}
-		chain = append(chain, owner)
-	}
-	key, err := localauth.LoadPrivateKey(*keyFile)
+	chain, key, err := loadHolder(*grantFile, *ownerFile, *keyFile)
 	if err != nil {
 		return err
 	}
@@ -151,4 +140,26 @@ func cmdDo(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s %s\n", res.State.ID, res.State.State, attrs(res.State))
 	fmt.Fprintf(stdout, "granted to %s (%s), audit entry %d\n", d.Name, d.Role, d.AuditSeq)
 	return nil
+}
+
+// loadHolder reads what a phone presents on the key path: its grant (and,
+// for a delegation, the owner's grant it hangs from) and its private key.
+func loadHolder(grantFile, ownerFile, keyFile string) ([][]byte, crypto.Signer, error) {
+	grant, err := os.ReadFile(grantFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	chain := [][]byte{grant}
+	if ownerFile != "" {
+		owner, err := os.ReadFile(ownerFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		chain = append(chain, owner)
+	}
+	key, err := localauth.LoadPrivateKey(keyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return chain, key, nil
 }

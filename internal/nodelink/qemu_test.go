@@ -116,9 +116,17 @@ func TestQEMULock(t *testing.T) {
 	for i := range junk {
 		junk[i] = byte(rng.Uint32())
 	}
+	// A kilobyte at a time, each followed by a request the node must
+	// answer: the node reads the line in order, so the answer says it has
+	// been through the junk before it, however slowly qemu emulates it
+	// (back to back, a starved qemu took over 5 s on 8 KB, and the node
+	// rightly called the hub lost).
 	for off := 0; off < len(junk); off += 1024 {
 		if _, err := n.Link.Write(junk[off : off+1024]); err != nil {
 			t.Fatal(err)
+		}
+		if err := h.do(t, nodelink.Msg{Type: nodelink.StateRequest}); err != nil {
+			t.Fatalf("state request after %d bytes of junk: %v", off+1024, err)
 		}
 	}
 	if err := h.do(t, nodelink.Msg{Type: nodelink.StateRequest}); err != nil {
