@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -148,6 +149,9 @@ func (p Pruned) total() int {
 	return n
 }
 
+// errNothingToPrune rolls back a prune transaction that deleted nothing.
+var errNothingToPrune = errors.New("store: nothing to prune")
+
 // pruneBatch bounds the deletes of one transaction, so that a prune never
 // holds up a decision's commit for long (it may share its group).
 const pruneBatch = 1024
@@ -164,6 +168,12 @@ func (s *Store) Prune() (Pruned, error) {
 			p = Pruned{}
 			return s.pruneBatch(tx, now, &p)
 		})
+		if errors.Is(err, errNothingToPrune) {
+			// Rolled back: a prune that finds nothing costs no commit (an
+			// SD card wears by writes, and this runs every 10 minutes).
+			total.Held = p.Held
+			break
+		}
 		if err != nil {
 			return total, fmt.Errorf("store: pruning the event log: %w", err)
 		}
@@ -272,7 +282,7 @@ func (s *Store) pruneBatch(tx *bbolt.Tx, now time.Time, p *Pruned) error {
 		}
 	}
 	if len(drop) == 0 {
-		return nil
+		return errNothingToPrune
 	}
 	return putLogSize(tx, logSize{size.count - int64(len(drop)), size.bytes - p.Bytes})
 }
@@ -314,18 +324,21 @@ type History struct {
 // History reports the log's length, bytes and oldest event, reading two
 // keys and one record.
 func (s *Store) History() (History, error) {
+	var h History
+	err := s.View(func(tx *bbolt.Tx) error { h = s.historyIn(tx); return nil })
+	return h, err
+}
+
+func (s *Store) historyIn(tx *bbolt.Tx) History {
 	h := History{MaxBytes: s.ret.MaxBytes, MaxAge: s.ret.MaxAge.String(), AuditAge: s.ret.AuditMaxAge.String()}
-	err := s.View(func(tx *bbolt.Tx) error {
-		n := getLogSize(tx)
-		h.Events, h.Bytes, h.Delivered = n.count, n.bytes, s.Delivered(tx)
-		if k, v := tx.Bucket(eventsBucket).Cursor().First(); k != nil {
-			if seq, err := seqOf(k); err == nil {
-				if ev, err := decodeEvent(seq, v); err == nil {
-					h.Oldest = ev.Time
-				}
+	n := getLogSize(tx)
+	h.Events, h.Bytes, h.Delivered = n.count, n.bytes, s.Delivered(tx)
+	if k, v := tx.Bucket(eventsBucket).Cursor().First(); k != nil {
+		if seq, err := seqOf(k); err == nil {
+			if ev, err := decodeEvent(seq, v); err == nil {
+				h.Oldest = ev.Time
 			}
 		}
-		return nil
-	})
-	return h, err
+	}
+	return h
 }

@@ -3,23 +3,15 @@ package store
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
 )
 
-// fakeNow is a settable clock for the retention tests.
-type fakeNow struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (f *fakeNow) Now() time.Time  { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
-func (f *fakeNow) Set(t time.Time) { f.mu.Lock(); f.t = t; f.mu.Unlock() }
-
-func openRetained(t testing.TB, path string, clk *fakeNow, r Retention) *Store {
+func openRetained(t testing.TB, path string, clk *clocktest.Fake, r Retention) *Store {
 	t.Helper()
 	s, _, err := Open(path, Options{Now: clk.Now, Retention: r})
 	if err != nil {
@@ -94,7 +86,7 @@ func checkSize(t testing.TB, s *Store) History {
 
 // Telemetry and state go after MaxAge, audit only after AuditMaxAge.
 func TestRetentionByAgeKeepsAuditLongest(t *testing.T) {
-	clk := &fakeNow{t: testNow}
+	clk := clocktest.New(testNow)
 	s := openRetained(t, testPath(t), clk, Retention{MaxAge: 30 * 24 * time.Hour, AuditMaxAge: 365 * 24 * time.Hour})
 	day := 24 * time.Hour
 	appendAt(t, s, motion(testNow), doorOpened(testNow), motion(testNow.Add(20*day)))
@@ -129,7 +121,7 @@ func TestRetentionByAgeKeepsAuditLongest(t *testing.T) {
 // Over the size bound, the oldest telemetry and state go first; audit goes
 // only when nothing else is left, and the log ends at or under the bound.
 func TestRetentionBySizeAuditLast(t *testing.T) {
-	clk := &fakeNow{t: testNow}
+	clk := clocktest.New(testNow)
 	var evs []Event
 	for i := range 200 {
 		evs = append(evs, doorOpened(testNow.Add(time.Duration(i)*time.Second)))
@@ -189,7 +181,7 @@ func mustEncode(t testing.TB, ev Event) []byte {
 // old or however far over the bound; what it has acknowledged goes as
 // history does.
 func TestRetentionHoldsWhatTheCloudHasNot(t *testing.T) {
-	clk := &fakeNow{t: testNow}
+	clk := clocktest.New(testNow)
 	s := openRetained(t, testPath(t), clk, Retention{MaxBytes: 1024, Hold: true})
 	var evs []Event
 	for i := range 100 {
@@ -236,7 +228,7 @@ func TestRetentionYearOfMotionWithNoCloud(t *testing.T) {
 		{"256 KiB", Retention{MaxBytes: 256 << 10}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			clk := &fakeNow{t: testNow}
+			clk := clocktest.New(testNow)
 			path := testPath(t)
 			s := openRetained(t, path, clk, c.r)
 			var fileAt90 int64
@@ -294,7 +286,7 @@ func fileSize(t testing.TB, path string) int64 {
 // An append that takes the log over its bound wakes Run, which prunes it
 // back under the bound without waiting for its period.
 func TestRunPrunesAsSoonAsTheBoundIsCrossed(t *testing.T) {
-	clk := &fakeNow{t: testNow}
+	clk := clocktest.New(testNow)
 	s := openRetained(t, testPath(t), clk, Retention{MaxBytes: 4096, Every: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	beats := make(chan struct{}, 16)
@@ -330,7 +322,7 @@ func TestRunPrunesAsSoonAsTheBoundIsCrossed(t *testing.T) {
 
 // A file written before the log's size was kept is measured once at Open.
 func TestLogSizeOfAnOlderFileIsMeasuredAtOpen(t *testing.T) {
-	clk := &fakeNow{t: testNow}
+	clk := clocktest.New(testNow)
 	path := testPath(t)
 	s := openRetained(t, path, clk, Retention{})
 	appendAt(t, s, motion(testNow), doorOpened(testNow), motion(testNow))
@@ -348,22 +340,22 @@ func TestLogSizeOfAnOlderFileIsMeasuredAtOpen(t *testing.T) {
 // Update whose function does not return) the loop stops beating, and it
 // beats again once the commit goes through.
 func TestRunStopsBeatingWhileACommitIsStuck(t *testing.T) {
-	clk := &fakeNow{t: testNow}
+	clk := clocktest.New(testNow)
 	s := openRetained(t, testPath(t), clk, Retention{Every: 5 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var mu sync.Mutex
-	var beats int
-	beaten := func() int { mu.Lock(); defer mu.Unlock(); return beats }
+	beats := make(chan struct{}, 1024)
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, func() { mu.Lock(); beats++; mu.Unlock() }) }()
+	go func() { done <- s.Run(ctx, func() { beats <- struct{}{} }) }()
 	waitBeats := func(n int, what string) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); beaten() < n; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d beats after 10 s, want %d", what, beaten(), n)
+		deadline := time.After(10 * time.Second)
+		for range n {
+			select {
+			case <-beats:
+			case <-deadline:
+				t.Fatalf("%s: fewer than %d beats in 10 s", what, n)
 			}
-			time.Sleep(time.Millisecond)
 		}
 	}
 	waitBeats(3, "healthy")
@@ -374,16 +366,47 @@ func TestRunStopsBeatingWhileACommitIsStuck(t *testing.T) {
 	}()
 	<-stuck
 	// The loop is now blocked in (or about to enter) its prune's commit:
-	// at most one more beat, then none for 100 periods.
-	before := beaten()
-	time.Sleep(500 * time.Millisecond) // observing an absence: nothing to wait for
-	if n := beaten(); n > before+1 {
-		t.Fatalf("%d beats while every commit was stuck; want at most 1", n-before)
+	// at most one more beat (a turn that began before), then none for
+	// 100 periods. An absence can only be observed over a time.
+	for range len(beats) {
+		<-beats
+	}
+	quiet := time.After(500 * time.Millisecond)
+	for n := 0; ; {
+		select {
+		case <-beats:
+			if n++; n > 1 {
+				t.Fatalf("%d beats while every commit was stuck; want at most 1", n)
+			}
+			continue
+		case <-quiet:
+		}
+		break
 	}
 	close(release)
-	waitBeats(beaten()+3, "after the commit went through")
+	waitBeats(3, "after the commit went through")
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A prune that finds nothing to remove commits nothing: it runs every 10
+// minutes, and an SD card wears by writes.
+func TestPruneWithNothingToRemoveCommitsNothing(t *testing.T) {
+	clk := clocktest.New(testNow)
+	s := openRetained(t, testPath(t), clk, Retention{})
+	appendAt(t, s, motion(testNow), doorOpened(testNow))
+	before := s.commits.Load()
+	p, err := s.Prune()
+	if err != nil || p.total() != 0 {
+		t.Fatalf("Prune of a young log: %+v, %v", p, err)
+	}
+	if n := s.commits.Load() - before; n != 0 {
+		t.Fatalf("%d commits for a prune that removed nothing", n)
+	}
+	clk.Advance(31 * 24 * time.Hour)
+	if p, err := s.Prune(); err != nil || p.Events[ClassTelemetry] != 1 || s.commits.Load()-before != 1 {
+		t.Fatalf("31 days on: %+v, %v, %d commits; want the motion pruned in one commit", p, err, s.commits.Load()-before)
 	}
 }

@@ -383,12 +383,10 @@ func (s *Store) Health() Health {
 		if k, _ := b.Cursor().First(); len(k) == 8 {
 			h.FirstSeq = binary.BigEndian.Uint64(k)
 		}
+		h.History = s.historyIn(tx)
 		return nil
 	})
 	if err != nil {
-		h.LastError = err.Error()
-	}
-	if h.History, err = s.History(); err != nil {
 		h.LastError = err.Error()
 	}
 	return h

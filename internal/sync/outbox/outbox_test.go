@@ -3,12 +3,12 @@ package outbox
 import (
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -350,11 +350,9 @@ func seqs(evs []store.Event) []uint64 {
 // sheds the oldest motion, the store holds every event never sent, and the
 // log stays under its size bound every day, every door event still queued.
 func TestYearWithTheBrokerDownStaysUnderTheBound(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	const bound = 1 << 20
-	st, _, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{Now: clock,
+	st, _, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{Now: clk.Now,
 		Retention: store.Retention{MaxBytes: bound, Hold: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -363,7 +361,7 @@ func TestYearWithTheBrokerDownStaysUnderTheBound(t *testing.T) {
 	o := mustOpen(t, st, Limits{Telemetry: 5000})
 	doors := 0
 	for day := range 365 {
-		start := now
+		start := clk.Now()
 		err := st.Update(func(tx *bbolt.Tx) error {
 			for i := range 200 {
 				at := start.Add(time.Duration(i) * 432 * time.Second)
@@ -382,9 +380,7 @@ func TestYearWithTheBrokerDownStaysUnderTheBound(t *testing.T) {
 			t.Fatal(err)
 		}
 		doors += 10
-		mu.Lock()
-		now = now.Add(24 * time.Hour)
-		mu.Unlock()
+		clk.Advance(24 * time.Hour)
 		refresh(t, o)
 		if _, err := st.Prune(); err != nil {
 			t.Fatal(err)
