@@ -21,9 +21,8 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/secstate"
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // The LAN certificate is made once, on the first start with a LAN address,
@@ -102,7 +101,7 @@ func loadCert(sec *secstate.Dir, st buckets, dnsNames []string, ips []net.IP, lo
 	}
 	damaged := errors.Is(err, secstate.ErrDamaged)
 	var old []byte // the store's copy, to move
-	if err := st.View(func(tx *bbolt.Tx) error {
+	if err := st.View(func(tx *store.Tx) error {
 		if b := tx.Bucket(bucketCert); b != nil && b.Get(keyCertDER) != nil && b.Get(keyCertKey) != nil {
 			old = certRecord(b.Get(keyCertDER), b.Get(keyCertKey))
 		}
@@ -128,7 +127,7 @@ func loadCert(sec *secstate.Dir, st buckets, dnsNames []string, ips []net.IP, lo
 	}
 	if old != nil {
 		// One source of truth: the record.
-		if err := st.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(bucketCert) }); err != nil {
+		if err := st.Update(func(tx *store.Tx) error { return tx.DeleteBucket(bucketCert) }); err != nil {
 			return tls.Certificate{}, Fingerprint{}, fmt.Errorf("localapi: removing the store's copy of the LAN certificate: %w", err)
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
@@ -40,7 +38,7 @@ func TestCertificateOutlivesStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Update(func(tx *bbolt.Tx) error {
+	if err := st.Update(func(tx *store.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketCert)
 		if err != nil {
 			return err
@@ -59,7 +57,7 @@ func TestCertificateOutlivesStore(t *testing.T) {
 	if want := Fingerprint(sha256.Sum256(der)); fp != want {
 		t.Fatalf("fingerprint %s, want the store's %s", fp, want)
 	}
-	if err := st.View(func(tx *bbolt.Tx) error {
+	if err := st.View(func(tx *store.Tx) error {
 		if tx.Bucket(bucketCert) != nil {
 			return errors.New("the store still holds the certificate")
 		}

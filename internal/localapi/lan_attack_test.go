@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
@@ -234,7 +232,7 @@ func TestLANEventsByRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seqs []uint64
-	if err := e.st.Update(func(tx *bbolt.Tx) error {
+	if err := e.st.Update(func(tx *store.Tx) error {
 		seqs = seqs[:0] // Update may run the function again
 		for _, f := range fixed {
 			ev := f.ev

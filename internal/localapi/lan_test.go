@@ -17,10 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/homekit"
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -91,7 +90,7 @@ func TestLANLoginSessionLogout(t *testing.T) {
 
 	// The store holds the token's SHA-256, never the token.
 	var keys, vals [][]byte
-	e.st.View(func(tx *bbolt.Tx) error {
+	e.st.View(func(tx *store.Tx) error {
 		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 			keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
 			return nil

@@ -12,9 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/clock"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -38,8 +37,8 @@ type session struct {
 
 // buckets is the store's transactions, for the LAN API's own buckets.
 type buckets interface {
-	View(fn func(tx *bbolt.Tx) error) error
-	Update(fn func(tx *bbolt.Tx) error) error
+	View(fn func(tx *store.Tx) error) error
+	Update(fn func(tx *store.Tx) error) error
 }
 
 // sessions keeps the LAN sessions in memory and in the store. Expiry is on
@@ -61,7 +60,7 @@ type sessions struct {
 func newSessions(st buckets, clk clock.Clock, ttl time.Duration, max int) (*sessions, error) {
 	s := &sessions{st: st, clk: clk, ttl: ttl, max: max, byHash: map[[sha256.Size]byte]*session{}}
 	now := clk.Now()
-	err := st.Update(func(tx *bbolt.Tx) error {
+	err := st.Update(func(tx *store.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketSessions)
 		if err != nil {
 			return err
@@ -140,7 +139,7 @@ func (s *sessions) create(user string, grant wire.ID, role wire.Role, grantEnd t
 		sort.Slice(old, func(i, j int) bool { return old[i].Created.Before(old[j].Created) })
 		drop = append(drop, old[:over]...)
 	}
-	err = s.st.Update(func(tx *bbolt.Tx) error {
+	err = s.st.Update(func(tx *store.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		for _, o := range drop {
 			if err := b.Delete(o.hash[:]); err != nil {
@@ -183,7 +182,7 @@ func (s *sessions) end(x *session) error {
 	s.mu.Lock()
 	delete(s.byHash, x.hash) // refused from now on, before the disk has it
 	s.mu.Unlock()
-	err := s.st.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketSessions).Delete(x.hash[:]) })
+	err := s.st.Update(func(tx *store.Tx) error { return tx.Bucket(bucketSessions).Delete(x.hash[:]) })
 	if err != nil {
 		return fmt.Errorf("localapi: ending a session: %w", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/secstate"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
@@ -39,10 +37,10 @@ const (
 // The Update function may run more than once (group commit reruns a group
 // when another caller's function fails), so everything it computes comes
 // from tx, never from state it changed on an earlier run.
-func (k *Keeper) record(e *wire.AuditEntry, evType string, extra func(tx *bbolt.Tx) error) (uint64, error) {
+func (k *Keeper) record(e *wire.AuditEntry, evType string, extra func(tx *store.Tx) error) (uint64, error) {
 	e.Boot = k.st.Boot()
 	var head auditHead
-	err := k.st.Update(func(tx *bbolt.Tx) error {
+	err := k.st.Update(func(tx *store.Tx) error {
 		if extra != nil {
 			if err := extra(tx); err != nil {
 				return err
@@ -111,7 +109,7 @@ func eventData(e *wire.AuditEntry, hash [wire.HashSize]byte) map[string]any {
 // state at start): an entry deleted from the store never has its seq
 // reused, and the next entry then chains to the deleted one's hash, so the
 // gap shows in the chain (VerifyAudit names it).
-func (k *Keeper) appendAudit(tx *bbolt.Tx, e *wire.AuditEntry) (auditHead, error) {
+func (k *Keeper) appendAudit(tx *store.Tx, e *wire.AuditEntry) (auditHead, error) {
 	b := tx.Bucket(bucketAudit)
 	anchor, _ := parseAnchor(tx.Bucket(bucketMeta).Get(keyAuditAnchor))
 	head := auditHead{Seq: anchor.Seq, Hash: anchor.Hash}
@@ -151,7 +149,7 @@ func (k *Keeper) appendAudit(tx *bbolt.Tx, e *wire.AuditEntry) (auditHead, error
 // those events anyway). Without one, the bound alone decides, and the
 // anchor says so: VerifyAudit shows such a prune apart from an
 // acknowledged one.
-func (k *Keeper) pruneAudit(tx *bbolt.Tx, last uint64) (auditAnchor, bool, error) {
+func (k *Keeper) pruneAudit(tx *store.Tx, last uint64) (auditAnchor, bool, error) {
 	b := tx.Bucket(bucketAudit)
 	first, _ := b.Cursor().First()
 	if first == nil {
@@ -207,7 +205,7 @@ func (k *Keeper) pruneAudit(tx *bbolt.Tx, last uint64) (auditAnchor, bool, error
 // bounds' worth of events) for nothing: while the cursor is where the last
 // scan started, the last answer stands (too low at worst: newer entries
 // only come after it).
-func (k *Keeper) ackedAuditSeq(tx *bbolt.Tx, last uint64) (uint64, error) {
+func (k *Keeper) ackedAuditSeq(tx *store.Tx, last uint64) (uint64, error) {
 	cursor := k.st.Delivered(tx)
 	k.audit.mu.Lock()
 	memo := k.audit.ackMemo
@@ -326,7 +324,7 @@ func VerifyAudit(st *store.Store, dir *secstate.Dir) (AuditReport, error) {
 			rep.Notes = append(rep.Notes, "no audit head in the security state yet: truncation of the newest entries cannot be checked")
 		}
 	}
-	err := st.View(func(tx *bbolt.Tx) error {
+	err := st.View(func(tx *store.Tx) error {
 		b := tx.Bucket(bucketAudit) // nil before the first start: the heads are still compared
 		fail := func(index int, seq uint64, format string, args ...any) error {
 			rep.Break = &AuditBreakError{Index: index, Seq: seq, Reason: fmt.Sprintf(format, args...)}
@@ -365,7 +363,7 @@ func VerifyAudit(st *store.Store, dir *secstate.Dir) (AuditReport, error) {
 type failFunc func(index int, seq uint64, format string, args ...any) error
 
 // walkAudit checks the chain from the anchor; true when it broke.
-func walkAudit(b *bbolt.Bucket, anchor auditAnchor, rep *AuditReport, fail failFunc) bool {
+func walkAudit(b *store.Bucket, anchor auditAnchor, rep *AuditReport, fail failFunc) bool {
 	expectSeq := anchor.Seq + 1
 	prev := anchor.Hash[:]
 	i := 0
@@ -424,7 +422,7 @@ func walkAudit(b *bbolt.Bucket, anchor auditAnchor, rep *AuditReport, fail failF
 
 // verifyAgainstFile compares the store with the head kept in the security
 // state; true when it found a break.
-func verifyAgainstFile(b *bbolt.Bucket, anchor auditAnchor, head uint64, file auditHead, rep *AuditReport, fail failFunc) bool {
+func verifyAgainstFile(b *store.Bucket, anchor auditAnchor, head uint64, file auditHead, rep *AuditReport, fail failFunc) bool {
 	if head < file.Seq {
 		fail(rep.Entries, head+1, "the audit log ends at seq %d but the security state recorded seq %d as its head: %s deleted",
 			head, file.Seq, seqRange(head+1, file.Seq))
@@ -461,7 +459,7 @@ func verifyAgainstFile(b *bbolt.Bucket, anchor auditAnchor, head uint64, file au
 // verifyAgainstEvents matches the audit events still in the event log
 // (local history, and the cloud's queue after the delivered cursor) with
 // their entries, recording the first break in rep.
-func verifyAgainstEvents(st *store.Store, tx *bbolt.Tx, b *bbolt.Bucket, anchor auditAnchor, head uint64, rep *AuditReport, fail failFunc) error {
+func verifyAgainstEvents(st *store.Store, tx *store.Tx, b *store.Bucket, anchor auditAnchor, head uint64, rep *AuditReport, fail failFunc) error {
 	var broke, legacyNoted bool
 	delivered := st.Delivered(tx)
 	err := st.ForEachEvent(tx, 0, func(ev store.Event) bool {
@@ -533,7 +531,7 @@ func (k *Keeper) VerifyAudit() (AuditReport, error) {
 // for `edgeagent audit` listings and tests. It does not verify the chain.
 func (k *Keeper) AuditEntries(after uint64, limit int) ([]wire.AuditEntry, error) {
 	var out []wire.AuditEntry
-	err := k.st.View(func(tx *bbolt.Tx) error {
+	err := k.st.View(func(tx *store.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		for key, v := c.Seek(u64(after + 1)); key != nil; key, v = c.Next() {
 			if limit > 0 && len(out) >= limit {

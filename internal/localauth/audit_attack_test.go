@@ -210,7 +210,7 @@ func (h *harness) cloudAcks(seq uint64, forget bool) {
 	if len(acked) == 0 {
 		h.t.Fatalf("no audit event up to entry %d in the log", seq)
 	}
-	if err := h.st.Update(func(tx *bbolt.Tx) error { return h.st.SetDelivered(tx, acked[len(acked)-1]) }); err != nil {
+	if err := h.st.Update(func(tx *store.Tx) error { return h.st.SetDelivered(tx, acked[len(acked)-1]) }); err != nil {
 		h.t.Fatal(err)
 	}
 	if forget {

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/secstate"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -205,7 +204,7 @@ func (k *Keeper) anchorAfterRecovery() error {
 	if floor.Seq == 0 || !k.st.Health().Recovered {
 		return nil
 	}
-	return k.st.Update(func(tx *bbolt.Tx) error {
+	return k.st.Update(func(tx *store.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if first, _ := tx.Bucket(bucketAudit).Cursor().First(); first != nil || meta.Get(keyAuditAnchor) != nil {
 			return nil
@@ -319,7 +318,7 @@ type AuditStatus struct {
 // AuditStatus compares the store's head with the one recorded outside it.
 func (k *Keeper) AuditStatus() AuditStatus {
 	var s AuditStatus
-	err := k.st.View(func(tx *bbolt.Tx) error {
+	err := k.st.View(func(tx *store.Tx) error {
 		a, _ := parseAnchor(tx.Bucket(bucketMeta).Get(keyAuditAnchor))
 		s.Head = a.Seq
 		if key, _ := tx.Bucket(bucketAudit).Cursor().Last(); key != nil {

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -117,7 +116,7 @@ func newFloorOp(b *testing.B, h *harness, authority, holder crypto.Signer) func(
 	}
 	value := make([]byte, 250)
 	var seq uint64
-	if err := h.st.Update(func(tx *bbolt.Tx) error {
+	if err := h.st.Update(func(tx *store.Tx) error {
 		_, err := tx.CreateBucketIfNotExists([]byte("bench_floor"))
 		return err
 	}); err != nil {
@@ -128,7 +127,7 @@ func newFloorOp(b *testing.B, h *harness, authority, holder crypto.Signer) func(
 			b.Fatal("floor verification failed")
 		}
 		seq++
-		if err := h.st.Update(func(tx *bbolt.Tx) error {
+		if err := h.st.Update(func(tx *store.Tx) error {
 			return tx.Bucket([]byte("bench_floor")).Put(u64(seq), value)
 		}); err != nil {
 			b.Fatal(err)
@@ -148,7 +147,7 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 func BenchmarkLoadGrants(b *testing.B) {
 	h := newHarness(b)
 	const n = 10000
-	err := h.st.Update(func(tx *bbolt.Tx) error {
+	err := h.st.Update(func(tx *store.Tx) error {
 		for i := range n {
 			holder, _ := wire.GenerateKey(wire.Ed25519)
 			raw := h.issue(h.spec(holder, func(s *GrantSpec) { s.Name = "user-" + hex.EncodeToString([]byte{byte(i >> 8), byte(i)}) }))

@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -377,7 +376,7 @@ func TestResidentWithoutTrustedTime(t *testing.T) {
 // gone).
 func TestNonceAcrossRestart(t *testing.T) {
 	h := newHarness(t)
-	if err := h.st.Update(func(tx *bbolt.Tx) error {
+	if err := h.st.Update(func(tx *store.Tx) error {
 		_, err := tx.CreateBucket([]byte("auth_nonces")) // as an older agent left it
 		return err
 	}); err != nil {
@@ -406,7 +405,7 @@ func TestNonceAcrossRestart(t *testing.T) {
 	if d := h.decide(Request{Chain: [][]byte{g}, Proof: prove(t, alice, c), Device: "front-door", Action: "unlock"}); !d.Granted {
 		t.Fatalf("fresh challenge: %s", d.Reason)
 	}
-	if err := h.st.View(func(tx *bbolt.Tx) error {
+	if err := h.st.View(func(tx *store.Tx) error {
 		if tx.Bucket([]byte("auth_nonces")) != nil {
 			t.Error("the auth_nonces bucket is still in the store")
 		}

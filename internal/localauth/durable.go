@@ -11,9 +11,8 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/secstate"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -195,7 +194,7 @@ func mergePINs(store, file []pinEntry) []pinEntry {
 	return out
 }
 
-func readPINBucket(tx *bbolt.Tx) []pinEntry {
+func readPINBucket(tx *store.Tx) []pinEntry {
 	var es []pinEntry
 	_ = tx.Bucket(bucketPIN).ForEach(func(k, v []byte) error {
 		es = append(es, pinEntry{bytes.Clone(k), bytes.Clone(v)})
@@ -209,7 +208,7 @@ func readPINBucket(tx *bbolt.Tx) []pinEntry {
 // (a lockout) is given.
 func (k *Keeper) savePINs() error {
 	var es []pinEntry
-	if err := k.st.View(func(tx *bbolt.Tx) error { es = readPINBucket(tx); return nil }); err != nil {
+	if err := k.st.View(func(tx *store.Tx) error { es = readPINBucket(tx); return nil }); err != nil {
 		return fmt.Errorf("localauth: reading PIN lockouts: %w", err)
 	}
 	if err := k.sec.Save(recPINs, marshalPINs(es)); err != nil {
@@ -233,7 +232,7 @@ func (k *Keeper) saveRevocation(snapshot []byte, lostSince time.Time) error {
 // existed (whole or damaged): the hub has run here before.
 func (k *Keeper) loadHubKey() (seed []byte, ran bool, err error) {
 	var stored []byte
-	err = k.st.View(func(tx *bbolt.Tx) error {
+	err = k.st.View(func(tx *store.Tx) error {
 		stored = bytes.Clone(tx.Bucket(bucketMeta).Get(keyHubKey))
 		return nil
 	})
@@ -280,7 +279,7 @@ func (k *Keeper) loadHubKey() (seed []byte, ran bool, err error) {
 	if stored != nil {
 		// One source of truth: the record. The store's copy goes once the
 		// record holds the key.
-		err = k.st.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyHubKey) })
+		err = k.st.Update(func(tx *store.Tx) error { return tx.Bucket(bucketMeta).Delete(keyHubKey) })
 		if err != nil {
 			return nil, ran, fmt.Errorf("localauth: removing the store's copy of the hub key: %w", err)
 		}
@@ -322,7 +321,7 @@ func (k *Keeper) mergeDurable(ran bool) error {
 
 	// PIN lockouts: per user (or whatever the key is), the stricter record.
 	var storePINs []pinEntry
-	if err := k.st.View(func(tx *bbolt.Tx) error { storePINs = readPINBucket(tx); return nil }); err != nil {
+	if err := k.st.View(func(tx *store.Tx) error { storePINs = readPINBucket(tx); return nil }); err != nil {
 		return err
 	}
 	filePINs, pinErr := k.loadPINRecord()
@@ -335,7 +334,7 @@ func (k *Keeper) mergeDurable(ran bool) error {
 		k.log.Warn("localauth: PIN lockout record unreadable; rewritten from the store", "err", pinErr)
 	}
 	if !slices.EqualFunc(merged, storePINs, pinEntryEqual) {
-		err := k.st.Update(func(tx *bbolt.Tx) error {
+		err := k.st.Update(func(tx *store.Tx) error {
 			b := tx.Bucket(bucketPIN)
 			for _, e := range merged {
 				if err := b.Put(e.key, e.val); err != nil {
@@ -356,7 +355,7 @@ func (k *Keeper) mergeDurable(ran bool) error {
 
 	// Revocations: the higher serial wins.
 	var storeSnap []byte
-	if err := k.st.View(func(tx *bbolt.Tx) error {
+	if err := k.st.View(func(tx *store.Tx) error {
 		storeSnap = bytes.Clone(tx.Bucket(bucketMeta).Get(keySnapshot))
 		return nil
 	}); err != nil {

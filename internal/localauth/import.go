@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
-
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -52,7 +51,7 @@ func (k *Keeper) Import(b []byte) (ImportResult, error) {
 
 	var res ImportResult
 	var detail string
-	var apply func(tx *bbolt.Tx) error // the writes of an accepted import
+	var apply func(tx *store.Tx) error // the writes of an accepted import
 	var durable func() error           // then the security-state record, before success is answered
 	var after func()                   // memory changes once they are durable
 	typ, err := wire.PeekType(b, wire.MaxRevocationSize)
@@ -88,7 +87,7 @@ func (k *Keeper) Import(b []byte) (ImportResult, error) {
 	if detail != "" {
 		e.Detail = res.Kind + ": " + detail
 	}
-	seq, err := k.record(e, EventImport, func(tx *bbolt.Tx) error {
+	seq, err := k.record(e, EventImport, func(tx *store.Tx) error {
 		// Any import writes anyway: keep the floor (maybe raised by this
 		// message's issued-at) at no extra cost.
 		if err := putTime(tx, tt); err != nil {
@@ -127,7 +126,7 @@ func (k *Keeper) Import(b []byte) (ImportResult, error) {
 	return res, nil
 }
 
-func (k *Keeper) importGrant(b []byte, res *ImportResult) (Reason, string, func(*bbolt.Tx) error, func()) {
+func (k *Keeper) importGrant(b []byte, res *ImportResult) (Reason, string, func(*store.Tx) error, func()) {
 	g, msg, err := wire.ParseGrant(b)
 	if err != nil {
 		return ReasonMalformed, err.Error(), nil, nil
@@ -180,7 +179,7 @@ func (k *Keeper) importGrant(b []byte, res *ImportResult) (Reason, string, func(
 		}
 	}
 	raw := bytes.Clone(b)
-	apply := func(tx *bbolt.Tx) error {
+	apply := func(tx *store.Tx) error {
 		for _, x := range purge {
 			if err := deleteGrant(tx, x.id); err != nil {
 				return err
@@ -200,14 +199,14 @@ func (k *Keeper) importGrant(b []byte, res *ImportResult) (Reason, string, func(
 	return ReasonAccepted, "", apply, after
 }
 
-func deleteGrant(tx *bbolt.Tx, id wire.ID) error {
+func deleteGrant(tx *store.Tx, id wire.ID) error {
 	if err := tx.Bucket(bucketGrants).Delete(id[:]); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketGrantIndex).Delete(id[:])
 }
 
-func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, func(*bbolt.Tx) error, func() error, func()) {
+func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, func(*store.Tx) error, func() error, func()) {
 	r, msg, err := wire.ParseRevocation(b)
 	if err != nil {
 		return ReasonMalformed, err.Error(), nil, nil, nil
@@ -248,7 +247,7 @@ func (k *Keeper) importRevocation(b []byte, res *ImportResult) (Reason, string, 
 		}
 	}
 	raw := bytes.Clone(b)
-	apply := func(tx *bbolt.Tx) error {
+	apply := func(tx *store.Tx) error {
 		for _, g := range drop {
 			if err := deleteGrant(tx, g.id); err != nil {
 				return err

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
@@ -223,7 +222,7 @@ func New(opts Options) (*Keeper, error) {
 		k.log.Warn("localauth: no authority keys pinned; every grant will be refused")
 	}
 
-	err := k.st.Update(func(tx *bbolt.Tx) error {
+	err := k.st.Update(func(tx *store.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -273,7 +272,7 @@ func New(opts Options) (*Keeper, error) {
 // serves its first request. What load does check is that the signer is
 // still pinned, so that removing an authority from the config retires its
 // grants.
-func (k *Keeper) load(tx *bbolt.Tx) error {
+func (k *Keeper) load(tx *store.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if b := meta.Get(keyFloor); b != nil {
 		if t, _, err := parseTimeRecord(b); err == nil {
@@ -403,10 +402,10 @@ func (k *Keeper) persistTime() error {
 	if err := k.sec.Save(recTime, timeFileRecord(tt)); err != nil {
 		return fmt.Errorf("localauth: saving the time floor: %w", err)
 	}
-	return k.st.Update(func(tx *bbolt.Tx) error { return putTime(tx, tt) })
+	return k.st.Update(func(tx *store.Tx) error { return putTime(tx, tt) })
 }
 
-func putTime(tx *bbolt.Tx, tt trustedTime) error {
+func putTime(tx *store.Tx, tt trustedTime) error {
 	meta := tx.Bucket(bucketMeta)
 	if err := meta.Put(keyFloor, timeRecord(tt.floor, "")); err != nil {
 		return err

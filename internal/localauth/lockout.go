@@ -5,7 +5,7 @@ import (
 	"container/list"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // Wrong-PIN accounting (CheckPIN). Each name has a total over every client
@@ -126,7 +126,7 @@ func (k *Keeper) storedPINUser(name string) (*pinUser, error) {
 		}
 		return r
 	}
-	err := k.st.View(func(tx *bbolt.Tx) error {
+	err := k.st.View(func(tx *store.Tx) error {
 		b := tx.Bucket(bucketPIN)
 		if v := b.Get([]byte(name)); v != nil {
 			u.total = read(v)
@@ -142,7 +142,7 @@ func (k *Keeper) storedPINUser(name string) (*pinUser, error) {
 }
 
 // putPINRecord writes r under key, or deletes it when r is zero.
-func putPINRecord(b *bbolt.Bucket, key []byte, r pinRecord) error {
+func putPINRecord(b *store.Bucket, key []byte, r pinRecord) error {
 	if r == (pinRecord{}) {
 		return b.Delete(key)
 	}

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -158,7 +158,7 @@ func (k *Keeper) CheckPIN(user, pin, client string) (PINResult, error) {
 	if !res.GrantID.IsZero() {
 		e.Grant = res.GrantID[:]
 	}
-	seq, err := k.record(e, EventPIN, func(tx *bbolt.Tx) error {
+	seq, err := k.record(e, EventPIN, func(tx *store.Tx) error {
 		if !known {
 			return nil
 		}
@@ -214,7 +214,7 @@ func (k *Keeper) checkPINGrant(g *grantEntry, floor time.Time, trusted bool, rev
 // re-verified: see Keeper.load.
 func (k *Keeper) storedVerifier(id wire.ID) (*wire.PINVerifier, *wire.Grant, error) {
 	var g *wire.Grant
-	err := k.st.View(func(tx *bbolt.Tx) error {
+	err := k.st.View(func(tx *store.Tx) error {
 		b := tx.Bucket(bucketGrants).Get(id[:])
 		if b == nil {
 			return errors.New("grant not in the store")

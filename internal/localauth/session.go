@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
-
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -152,7 +151,7 @@ var errGrantGone = errors.New("grant not in the store")
 // storedGrant reads an imported grant. Not re-verified: see Keeper.load.
 func (k *Keeper) storedGrant(id wire.ID) (*wire.Grant, error) {
 	var g *wire.Grant
-	err := k.st.View(func(tx *bbolt.Tx) error {
+	err := k.st.View(func(tx *store.Tx) error {
 		b := tx.Bucket(bucketGrants).Get(id[:])
 		if b == nil {
 			return errGrantGone

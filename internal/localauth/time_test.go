@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -75,7 +74,7 @@ func TestPersistTimer(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.PersistEvery = time.Minute })
 	h.clk.Advance(90 * time.Second) // fires once
 	var floor time.Time
-	h.st.View(func(tx *bbolt.Tx) error {
+	h.st.View(func(tx *store.Tx) error {
 		floor, _, _ = parseTimeRecord(tx.Bucket(bucketMeta).Get(keyFloor))
 		return nil
 	})

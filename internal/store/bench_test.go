@@ -64,7 +64,8 @@ func BenchmarkRecordNoGroup(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		device := []byte(fmt.Sprintf("dev%d", id.Add(1)))
 		for pb.Next() {
-			err := s.db.Update(func(tx *bbolt.Tx) error {
+			err := s.db.Update(func(btx *bbolt.Tx) error {
+				tx := &Tx{tx: btx, w: &txlog{}}
 				if err := tx.Bucket(devicesBucket).Put(device, benchState); err != nil {
 					return err
 				}

@@ -5,24 +5,24 @@ import (
 	"fmt"
 	"runtime/debug"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // call is one Update waiting to be committed.
 type call struct {
-	fn       func(tx *bbolt.Tx) error
-	wake     chan struct{} // sent to exactly once: result ready, or "you lead now"
-	lead     bool          // set before wake: run the next group yourself
-	err      error         // set before wake: this call's result
-	panicked any           // set before wake: fn panicked with this value
+	fn        func(tx *Tx) error
+	telemetry bool          // UpdateTelemetry: durable within the telemetry delay, not before return
+	wake      chan struct{} // sent to exactly once: result ready, or "you lead now"
+	lead      bool          // set before wake: run the next group yourself
+	err       error         // set before wake: this call's result
+	panicked  any           // set before wake: fn panicked with this value
 }
 
 // Update runs fn in a read-write transaction with GROUP COMMIT: calls from concurrent goroutines that
-// arrive while a commit is in progress are run together in the next single transaction (one fsync).
-// A lone caller is committed at once (no added delay; bbolt's db.Batch would wait up to 10 ms). If
-// one fn returns an error, only that caller gets it and its writes are not committed; the others'
-// are. fn may run more than once; it must only touch tx, and must not call Update or View.
+// arrive while a commit is in progress are run together and made durable by one record in the
+// write-ahead log and one flush (wal.go). A lone caller is committed at once (no added delay; bbolt's
+// db.Batch would wait up to 10 ms). If one fn returns an error, only that caller gets it and its
+// writes are undone; the others' are committed. fn may run more than once; it must only touch tx, and
+// must not call Update or View. Update returns once fn's writes are durable.
 //
 // How: the first caller to find the store idle becomes the leader and commits
 // everything queued so far, its own call included. Calls that arrive meanwhile
@@ -33,8 +33,22 @@ type call struct {
 //
 // A panic in fn is re-raised in the goroutine that called Update with that fn;
 // the group it was part of is rerun without it.
-func (s *Store) Update(fn func(tx *bbolt.Tx) error) error {
-	c := &call{fn: fn, wake: make(chan struct{}, 1)}
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	return s.enqueue(&call{fn: fn})
+}
+
+// UpdateTelemetry is Update for writes that may wait: it returns once fn's
+// writes are applied (every reader sees them), and they become durable
+// with the next Update, at the latest Options.TelemetryDelay later. A
+// power cut loses at most that much of them. Only telemetry events may be
+// appended in fn (AppendEvent refuses any other class): never a door
+// decision, an alarm or a state that must survive.
+func (s *Store) UpdateTelemetry(fn func(tx *Tx) error) error {
+	return s.enqueue(&call{fn: fn, telemetry: true})
+}
+
+func (s *Store) enqueue(c *call) error {
+	c.wake = make(chan struct{}, 1)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -81,68 +95,201 @@ func (c *call) result() error {
 	return c.err
 }
 
-// commitGroup runs the calls' fns in one transaction. When one fails, the
-// transaction is rolled back, that call gets its error, and the rest are
-// rerun in a new transaction. Every call except self is woken with its result.
+// commitGroup runs the calls' fns on the open transaction, undoing the
+// writes of each one that fails, then logs the group's writes as one
+// record and flushes the log (unless every call is telemetry). Every call
+// except self is woken with its result.
 func (s *Store) commitGroup(group []*call, self *call) {
+	var hooks []func()
 	done := func(c *call, err error) {
 		c.err = err
 		if c != self {
 			c.wake <- struct{}{}
 		}
 	}
-	for len(group) > 0 {
-		failed := -1
-		start := time.Now()
-		err := s.update(func(tx *bbolt.Tx) error {
-			for i, c := range group {
-				if err := s.run(c, tx); err != nil {
-					failed = i
-					c.err = err
-					return errRollback
-				}
-			}
-			return nil
-		})
-		if failed >= 0 {
-			done(group[failed], group[failed].err)
-			group = append(group[:failed:failed], group[failed+1:]...)
-			continue
+	s.txMu.Lock()
+	start := time.Now()
+	err := s.applyGroup(&group, done, &hooks)
+	if err == nil && (s.wal.pending() >= checkpointBytes || s.wal.written >= checkpointBytes) {
+		// The log is long enough: write it into the file (this also makes the
+		// queued telemetry durable) and start it again.
+		if cerr := s.checkpoint(); cerr != nil {
+			s.noteCommitError(cerr, 0)
 		}
-		// The commit itself failed (disk full, I/O error, store closed): none
-		// of the group's writes are durable, so all of them get the error.
-		err = closedErr(err)
-		if o := s.observer.Load(); o != nil {
-			(*o).Committed(time.Since(start), err) // wall time: a measure, not logic
+	}
+	s.txMu.Unlock()
+	if o := s.observer.Load(); o != nil && len(group) > 0 {
+		(*o).Committed(time.Since(start), err) // wall time: a measure, not logic
+	}
+	if err == nil && len(group) > 0 {
+		s.commits.Add(1)
+		for _, h := range hooks {
+			h()
 		}
-		if err == nil {
-			s.commits.Add(1)
-		} else {
-			s.noteCommitError(err, len(group))
-		}
-		for _, c := range group {
-			done(c, err)
-		}
-		return
+	} else if len(group) > 0 {
+		s.noteCommitError(err, len(group))
+	}
+	for _, c := range group {
+		done(c, err)
 	}
 }
 
-// update is db.Update with a panic inside bbolt (an assertion on a page that
-// went bad after the boot check) turned into an error for the whole group:
-// a panic here would leave every queued caller waiting forever. bbolt has
-// already rolled the transaction back when the panic reaches us.
-func (s *Store) update(fn func(tx *bbolt.Tx) error) (err error) {
+// applyGroup runs the calls' fns and logs their writes; s.txMu is held. It
+// removes from *group each call that failed (after done), and returns the
+// error of the commit itself, which the calls left all get.
+func (s *Store) applyGroup(group *[]*call, done func(*call, error), hooks *[]func()) error {
+	for {
+		if err := s.begin(); err != nil {
+			return err
+		}
+		var rec []byte
+		restart := false
+		*hooks = (*hooks)[:0]
+		telemetry := true
+		for i := 0; i < len(*group); i++ {
+			c := (*group)[i]
+			t := &Tx{tx: s.wtx, w: &txlog{telemetry: c.telemetry}}
+			err := s.run(c, t)
+			if err == nil {
+				rec = append(rec, t.w.redo...)
+				*hooks = append(*hooks, t.w.onCommit...)
+				telemetry = telemetry && c.telemetry
+				continue
+			}
+			*group = append((*group)[:i:i], (*group)[i+1:]...)
+			i--
+			if c.panicked == nil {
+				if uerr := t.w.rollback(s.wtx); uerr == nil {
+					done(c, err)
+					continue
+				}
+			}
+			// A panic (in fn or inside bbolt) or an undo that failed leaves
+			// the open transaction unknown: start it again from the log and
+			// rerun the others.
+			done(c, err)
+			s.discard()
+			restart = true
+			break
+		}
+		if restart {
+			continue
+		}
+		if len(rec) > 0 {
+			s.wal.add(rec)
+			s.pend = append(s.pend, rec)
+		}
+		if telemetry && len(*group) > 0 {
+			s.armTelemetryFlush()
+			return nil
+		}
+		if err := s.wal.sync(); err != nil {
+			// Nothing queued since the last flush is durable: take it all
+			// back (queued telemetry too, whose callers have returned).
+			s.pend = s.pend[:s.pendSynced]
+			s.discard()
+			return err
+		}
+		s.pendSynced = len(s.pend)
+		return nil
+	}
+}
+
+// begin opens the transaction that holds every write since the last
+// checkpoint, replaying the log's records into it when it was discarded.
+func (s *Store) begin() (err error) {
+	if s.wtx != nil {
+		return nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("store: bbolt panicked during a write transaction: %v", r)
+			err = fmt.Errorf("store: bbolt panicked while opening a write transaction: %v", r)
 		}
 	}()
-	return s.db.Update(fn)
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return closedErr(err)
+	}
+	for _, rec := range s.pend {
+		if err := applyRedo(tx, rec); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: replaying the write-ahead log: %w", err)
+		}
+	}
+	s.wtx = tx
+	return nil
+}
+
+// discard rolls the open transaction back; the next begin replays s.pend.
+func (s *Store) discard() {
+	if s.wtx != nil {
+		func() {
+			defer func() { _ = recover() }()
+			_ = s.wtx.Rollback()
+		}()
+		s.wtx = nil
+	}
+}
+
+// checkpoint commits the open transaction to the bbolt file (its own
+// fsyncs) and starts the log again. s.txMu is held. On failure the log
+// still holds every write (durable), so nothing is lost: the next begin
+// replays it and a later checkpoint tries again.
+func (s *Store) checkpoint() (err error) {
+	if s.wtx == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.wtx = nil
+			err = fmt.Errorf("store: bbolt panicked during a checkpoint: %v", r)
+		}
+	}()
+	base := uint64(s.wtx.ID())
+	err = s.wtx.Commit()
+	s.wtx = nil
+	if err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	s.pend, s.pendSynced = nil, 0
+	s.wal.reset(base)
+	s.checkpoints.Add(1)
+	return nil
+}
+
+// Checkpoint writes everything logged so far into the bbolt file. Run
+// calls it at its period, Close at the end; Update calls it when the log
+// is long.
+func (s *Store) Checkpoint() error {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	if s.wal == nil {
+		return ErrClosed
+	}
+	return s.checkpoint()
+}
+
+// armTelemetryFlush makes sure queued telemetry is flushed within the
+// telemetry delay; s.txMu is held.
+func (s *Store) armTelemetryFlush() {
+	if s.flushArmed {
+		return
+	}
+	s.flushArmed = true
+	time.AfterFunc(s.telemetryDelay, func() { // real time: a bound on what a power cut loses
+		s.txMu.Lock()
+		s.flushArmed = false
+		s.txMu.Unlock()
+		// An empty Update flushes whatever is queued before it.
+		if err := s.Update(func(*Tx) error { return nil }); err != nil && !errors.Is(err, ErrClosed) {
+			s.log.Warn("store: flushing queued telemetry failed", "err", err)
+		}
+	})
 }
 
 // run calls c.fn, catching a panic so that one caller's bug cannot leave the
 // others of its group waiting forever.
-func (s *Store) run(c *call, tx *bbolt.Tx) (err error) {
+func (s *Store) run(c *call, tx *Tx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("store: Update function panicked", "panic", r, "stack", string(debug.Stack()))

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"go.etcd.io/bbolt"
 )
 
 // holdLeader starts an Update whose fn blocks until release is closed, and
@@ -20,7 +18,7 @@ func holdLeader(t *testing.T, s *Store) (release func(), wait func()) {
 	gate := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Update(func(tx *bbolt.Tx) error {
+		done <- s.Update(func(tx *Tx) error {
 			close(inside)
 			<-gate
 			b, err := tx.CreateBucketIfNotExists([]byte("test"))
@@ -62,7 +60,7 @@ func TestGroupCommit(t *testing.T) {
 	evs := make([]Event, n)
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = s.Update(func(tx *bbolt.Tx) error {
+			errs[i] = s.Update(func(tx *Tx) error {
 				evs[i] = Event{Class: ClassState, Type: "set", Data: map[string]any{"i": i}}
 				return s.AppendEvent(tx, &evs[i])
 			})
@@ -102,7 +100,7 @@ func TestGroupCommitIsolatesFailure(t *testing.T) {
 	boom := errors.New("boom")
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = s.Update(func(tx *bbolt.Tx) error {
+			errs[i] = s.Update(func(tx *Tx) error {
 				runs[i].Add(1)
 				if err := tx.Bucket([]byte("test")).Put(fmt.Appendf(nil, "k%d", i), []byte("v")); err != nil {
 					return err
@@ -131,7 +129,7 @@ func TestGroupCommitIsolatesFailure(t *testing.T) {
 			t.Errorf("call %d: %v", i, err)
 		}
 	}
-	err := s.View(func(tx *bbolt.Tx) error {
+	err := s.View(func(tx *Tx) error {
 		b := tx.Bucket([]byte("test"))
 		for i := range n {
 			got := b.Get(fmt.Appendf(nil, "k%d", i)) != nil
@@ -171,10 +169,10 @@ func TestUpdatePanicReachesItsCaller(t *testing.T) {
 	okErr := make(chan error, 1)
 	wg.Go(func() {
 		defer func() { recovered.Store(fmt.Sprint(recover())) }()
-		_ = s.Update(func(tx *bbolt.Tx) error { panic("bug in fn") })
+		_ = s.Update(func(tx *Tx) error { panic("bug in fn") })
 	})
 	wg.Go(func() {
-		okErr <- s.Update(func(tx *bbolt.Tx) error {
+		okErr <- s.Update(func(tx *Tx) error {
 			return s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "ok"})
 		})
 	})
@@ -199,7 +197,7 @@ func TestCloseWaitsForQueuedUpdates(t *testing.T) {
 	release, waitLeader := holdLeader(t, s)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- s.Update(func(tx *bbolt.Tx) error {
+		errc <- s.Update(func(tx *Tx) error {
 			return s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "queued"})
 		})
 	}()
@@ -216,7 +214,7 @@ func TestCloseWaitsForQueuedUpdates(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	if err := s.Update(func(*bbolt.Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+	if err := s.Update(func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("Update during Close = %v, want ErrClosed", err)
 	}
 	release()

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/hlc"
 )
@@ -128,12 +127,15 @@ func seqOf(k []byte) (uint64, error) {
 //
 // The filled-in Seq is only real if the Update returns nil: a rolled-back
 // transaction gives its sequence numbers back.
-func (s *Store) AppendEvent(tx *bbolt.Tx, ev *Event) error {
+func (s *Store) AppendEvent(tx *Tx, ev *Event) error {
 	if !ev.Class.valid() {
 		return fmt.Errorf("%w: unknown class %q (type %q)", ErrInvalidEvent, ev.Class, ev.Type)
 	}
 	if ev.Type == "" {
 		return fmt.Errorf("%w: empty type (class %q, device %q)", ErrInvalidEvent, ev.Class, ev.Device)
+	}
+	if tx.w != nil && tx.w.telemetry && ev.Class != ClassTelemetry {
+		return fmt.Errorf("%w: a %s event (%s) in an UpdateTelemetry, which a power cut may lose", ErrInvalidEvent, ev.Class, ev.Type)
 	}
 	b := tx.Bucket(eventsBucket)
 	seq, err := b.NextSequence()
@@ -186,7 +188,7 @@ func (s *Store) AppendEvent(tx *bbolt.Tx, ev *Event) error {
 // past it, or DeleteEvents it.
 func (s *Store) Events(after uint64, limit int) ([]Event, error) {
 	var out []Event
-	err := s.View(func(tx *bbolt.Tx) error {
+	err := s.View(func(tx *Tx) error {
 		c := tx.Bucket(eventsBucket).Cursor()
 		for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
 			if limit > 0 && len(out) == limit {
@@ -216,7 +218,7 @@ func (s *Store) Events(after uint64, limit int) ([]Event, error) {
 // ForEachEvent calls fn for every event with Seq > after, in Seq order,
 // inside tx (a caller's View or Update), until fn returns false. A record
 // that cannot be decoded stops it with a *CorruptEventError.
-func (s *Store) ForEachEvent(tx *bbolt.Tx, after uint64, fn func(Event) bool) error {
+func (s *Store) ForEachEvent(tx *Tx, after uint64, fn func(Event) bool) error {
 	c := tx.Bucket(eventsBucket).Cursor()
 	for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
 		seq, err := seqOf(k)
@@ -239,7 +241,7 @@ func (s *Store) ForEachEvent(tx *bbolt.Tx, after uint64, fn func(Event) bool) er
 
 // ForEachSeq calls fn for the seq of every event after after, in order,
 // inside tx, until fn returns false. Nothing is decoded.
-func (s *Store) ForEachSeq(tx *bbolt.Tx, after uint64, fn func(seq uint64) bool) error {
+func (s *Store) ForEachSeq(tx *Tx, after uint64, fn func(seq uint64) bool) error {
 	c := tx.Bucket(eventsBucket).Cursor()
 	for k, _ := c.Seek(u64key(after + 1)); k != nil; k, _ = c.Next() {
 		seq, err := seqOf(k)
@@ -258,7 +260,7 @@ func (s *Store) ForEachSeq(tx *bbolt.Tx, after uint64, fn func(seq uint64) bool)
 
 // FirstSeqIn is the Seq of the oldest event still held, inside tx (0: the
 // log is empty). It reads one key: nothing is decoded.
-func (s *Store) FirstSeqIn(tx *bbolt.Tx) uint64 {
+func (s *Store) FirstSeqIn(tx *Tx) uint64 {
 	k, _ := tx.Bucket(eventsBucket).Cursor().First()
 	if len(k) != 8 {
 		return 0
@@ -270,7 +272,7 @@ func (s *Store) FirstSeqIn(tx *bbolt.Tx) uint64 {
 // event has since been deleted.
 func (s *Store) LastSeq() (uint64, error) {
 	var seq uint64
-	err := s.View(func(tx *bbolt.Tx) error {
+	err := s.View(func(tx *Tx) error {
 		seq = tx.Bucket(eventsBucket).Sequence()
 		return nil
 	})
@@ -284,7 +286,7 @@ func (s *Store) DeleteEvents(seqs ...uint64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	return s.Update(func(tx *bbolt.Tx) error {
+	return s.Update(func(tx *Tx) error {
 		b := tx.Bucket(eventsBucket)
 		size := getLogSize(tx)
 		for _, seq := range seqs {
@@ -303,7 +305,7 @@ func (s *Store) DeleteEvents(seqs ...uint64) error {
 }
 
 // HasEvent reports whether the log still holds seq, inside tx.
-func (s *Store) HasEvent(tx *bbolt.Tx, seq uint64) bool {
+func (s *Store) HasEvent(tx *Tx, seq uint64) bool {
 	return tx.Bucket(eventsBucket).Get(u64key(seq)) != nil
 }
 
@@ -311,7 +313,7 @@ func (s *Store) HasEvent(tx *bbolt.Tx, seq uint64) bool {
 // every record, so it is for the status page, not for a hot path.
 func (s *Store) CountEvents() (total int, byClass map[Class]int, err error) {
 	byClass = make(map[Class]int)
-	err = s.View(func(tx *bbolt.Tx) error {
+	err = s.View(func(tx *Tx) error {
 		return tx.Bucket(eventsBucket).ForEach(func(k, v []byte) error {
 			seq, err := seqOf(k)
 			if err != nil {

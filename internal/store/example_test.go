@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -37,7 +35,7 @@ func Example() {
 	}
 
 	// Another package's change and its audit event, in one transaction.
-	err = s.Update(func(tx *bbolt.Tx) error {
+	err = s.Update(func(tx *store.Tx) error {
 		grants, err := tx.CreateBucketIfNotExists([]byte("grants"))
 		if err != nil {
 			return err

@@ -63,7 +63,7 @@ func checkFile(t testing.TB, path string) {
 }
 
 // mustUpdate and mustEvents keep the tests' happy paths short.
-func mustUpdate(t testing.TB, s *Store, fn func(tx *bbolt.Tx) error) {
+func mustUpdate(t testing.TB, s *Store, fn func(tx *Tx) error) {
 	t.Helper()
 	if err := s.Update(fn); err != nil {
 		t.Fatalf("Update: %v", err)

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 type countingObserver struct {
@@ -38,14 +36,14 @@ func TestObserverCountsOnlyCommittedEvents(t *testing.T) {
 	s := openStore(t, testPath(t))
 	o := &countingObserver{recorded: map[Class]int{}}
 	s.Observe(o)
-	mustUpdate(t, s, func(tx *bbolt.Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		if err := s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "a"}); err != nil {
 			return err
 		}
 		return s.AppendEvent(tx, &Event{Class: ClassState, Type: "s"})
 	})
 	boom := errors.New("boom")
-	err := s.Update(func(tx *bbolt.Tx) error {
+	err := s.Update(func(tx *Tx) error {
 		if err := s.AppendEvent(tx, &Event{Class: ClassTelemetry, Type: "t"}); err != nil {
 			return err
 		}
@@ -63,7 +61,7 @@ func TestObserverCountsOnlyCommittedEvents(t *testing.T) {
 	}
 	o.mu.Unlock()
 	s.Observe(nil)
-	mustUpdate(t, s, func(tx *bbolt.Tx) error { return s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "a"}) })
+	mustUpdate(t, s, func(tx *Tx) error { return s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "a"}) })
 	if o.recorded[ClassAudit] != 1 {
 		t.Errorf("an observer removed with Observe(nil) was still told")
 	}

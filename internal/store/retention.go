@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // Retention bounds the event log, which is the hub's local history as well
@@ -67,7 +65,7 @@ var (
 // logSize is the log's length as kept in meta.
 type logSize struct{ count, bytes int64 }
 
-func getLogSize(tx *bbolt.Tx) logSize {
+func getLogSize(tx *Tx) logSize {
 	b := tx.Bucket(metaBucket).Get(logKey)
 	if len(b) != 16 {
 		return logSize{}
@@ -75,7 +73,7 @@ func getLogSize(tx *bbolt.Tx) logSize {
 	return logSize{int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint64(b[8:]))}
 }
 
-func putLogSize(tx *bbolt.Tx, n logSize) error {
+func putLogSize(tx *Tx, n logSize) error {
 	b := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(max(n.count, 0)))
 	b = binary.BigEndian.AppendUint64(b, uint64(max(n.bytes, 0)))
 	return tx.Bucket(metaBucket).Put(logKey, b)
@@ -86,7 +84,7 @@ func recordBytes(v []byte) int64 { return int64(8 + len(v)) }
 
 // initLogSize measures the log once for a file written before its size was
 // kept (one walk over the keys, nothing decoded).
-func initLogSize(tx *bbolt.Tx) error {
+func initLogSize(tx *Tx) error {
 	if len(tx.Bucket(metaBucket).Get(logKey)) == 16 {
 		return nil
 	}
@@ -101,7 +99,7 @@ func initLogSize(tx *bbolt.Tx) error {
 
 // Delivered is the seq up to which the cloud has acknowledged every event
 // (0: none), inside tx.
-func (s *Store) Delivered(tx *bbolt.Tx) uint64 {
+func (s *Store) Delivered(tx *Tx) uint64 {
 	b := tx.Bucket(metaBucket).Get(deliveredKey)
 	if len(b) != 8 {
 		return 0
@@ -112,7 +110,7 @@ func (s *Store) Delivered(tx *bbolt.Tx) uint64 {
 // SetDelivered records, inside tx, that the cloud has acknowledged every
 // event up to seq. It only moves forward: the outbox calls it as PUBACKs
 // arrive, and a late or repeated call changes nothing.
-func (s *Store) SetDelivered(tx *bbolt.Tx, seq uint64) error {
+func (s *Store) SetDelivered(tx *Tx, seq uint64) error {
 	if seq <= s.Delivered(tx) {
 		return nil
 	}
@@ -164,7 +162,7 @@ func (s *Store) Prune() (Pruned, error) {
 	var total Pruned
 	for range 1 << 16 { // bounded: far past any log the size bound allows
 		var p Pruned
-		err := s.Update(func(tx *bbolt.Tx) error {
+		err := s.Update(func(tx *Tx) error {
 			p = Pruned{}
 			return s.pruneBatch(tx, now, &p)
 		})
@@ -208,7 +206,7 @@ func (s *Store) logHeld() {
 // the oldest that drops what is past its age and, while the log is over its
 // bound, any non-audit event; then, if that was not enough, the oldest audit
 // events. Events above the held seq are never touched.
-func (s *Store) pruneBatch(tx *bbolt.Tx, now time.Time, p *Pruned) error {
+func (s *Store) pruneBatch(tx *Tx, now time.Time, p *Pruned) error {
 	size := getLogSize(tx)
 	held := ^uint64(0)
 	if s.ret.Hold {
@@ -287,8 +285,9 @@ func (s *Store) pruneBatch(tx *bbolt.Tx, now time.Time, p *Pruned) error {
 	return putLogSize(tx, logSize{size.count - int64(len(drop)), size.bytes - p.Bytes})
 }
 
-// Run applies the retention every Retention.Every, and as soon as an append
-// takes the log over its size bound, until ctx ends. beat, when not nil, is
+// Run applies the retention and checkpoints the write-ahead log every
+// Retention.Every, and as soon as an append takes the log over its size
+// bound, until ctx ends. beat, when not nil, is
 // called on every turn (the watchdog's liveness: a store stuck in a commit
 // stops it).
 func (s *Store) Run(ctx context.Context, beat func()) error {
@@ -300,6 +299,12 @@ func (s *Store) Run(ctx context.Context, beat func()) error {
 		}
 		if _, err := s.Prune(); err != nil {
 			s.log.Error("store: pruning the event log", "err", err)
+		}
+		// Also bounds how long the log's writes wait to reach the file (and
+		// so the replay at the next Open) when they come too slowly to fill
+		// the log: at one door action a second, 600 actions per checkpoint.
+		if err := s.Checkpoint(); err != nil && !errors.Is(err, ErrClosed) {
+			s.log.Error("store: checkpoint", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -325,11 +330,11 @@ type History struct {
 // keys and one record.
 func (s *Store) History() (History, error) {
 	var h History
-	err := s.View(func(tx *bbolt.Tx) error { h = s.historyIn(tx); return nil })
+	err := s.View(func(tx *Tx) error { h = s.historyIn(tx); return nil })
 	return h, err
 }
 
-func (s *Store) historyIn(tx *bbolt.Tx) History {
+func (s *Store) historyIn(tx *Tx) History {
 	h := History{MaxBytes: s.ret.MaxBytes, MaxAge: s.ret.MaxAge.String(), AuditAge: s.ret.AuditMaxAge.String()}
 	n := getLogSize(tx)
 	h.Events, h.Bytes, h.Delivered = n.count, n.bytes, s.Delivered(tx)

@@ -64,6 +64,9 @@ type Options struct {
 	// Retention bounds the event log (local history); zero fields get the
 	// defaults.
 	Retention Retention
+	// TelemetryDelay is how long writes of UpdateTelemetry may wait for a
+	// flush of the log: what a power cut may lose of them. Default 1s.
+	TelemetryDelay time.Duration
 }
 
 // Observe sets the observer told of every group commit and of every event
@@ -100,6 +103,9 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	o.Retention = o.Retention.withDefaults()
+	if o.TelemetryDelay <= 0 {
+		o.TelemetryDelay = time.Second
+	}
 	return o
 }
 
@@ -136,7 +142,20 @@ type Store struct {
 	lastLog time.Time      // when a commit failure was last logged (rate limit)
 	heldLog time.Time      // when a held log over its bound was last logged
 
-	commits atomic.Uint64 // committed write transactions (tests, benchmarks)
+	commits     atomic.Uint64 // committed groups (tests, benchmarks)
+	checkpoints atomic.Uint64 // checkpoints of the log into the file (tests, benchmarks)
+
+	// txMu guards the open transaction and the log. Every read and write
+	// since the last checkpoint goes through wtx, the one bbolt write
+	// transaction that holds them (wal.go): bbolt's file has only what was
+	// checkpointed.
+	txMu           sync.Mutex
+	wtx            *bbolt.Tx // nil: nothing written since the last checkpoint
+	wal            *wal
+	pend           [][]byte // the log's records since the checkpoint, to replay into a new wtx
+	pendSynced     int      // how many of pend are flushed (the rest is queued telemetry)
+	flushArmed     bool     // a flush of queued telemetry is due
+	telemetryDelay time.Duration
 }
 
 // Open opens or creates the file (dir created 0700, file 0600), checks it and returns a ready store.
@@ -177,7 +196,20 @@ func Open(path string, opts Options) (*Store, Report, error) {
 		return nil, rep, err
 	}
 
-	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now, ret: opts.Retention, overBound: make(chan struct{}, 1)}
+	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now, ret: opts.Retention,
+		overBound: make(chan struct{}, 1), telemetryDelay: opts.TelemetryDelay}
+	if rep.Recovered {
+		// The log's records apply only on the file moved aside (they would
+		// not replay on the new one: another instance id), and alone they
+		// are not a store.
+		if err := os.Remove(walPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			opts.Log.Warn("store: removing the write-ahead log of the file moved aside failed", "err", err)
+		}
+	}
+	if err := s.replayLog(); err != nil {
+		_ = db.Close()
+		return nil, rep, err
+	}
 	if err := s.initClock(opts.SecState); err != nil {
 		_ = db.Close()
 		return nil, rep, fmt.Errorf("store: %s: %w", path, err)
@@ -185,6 +217,14 @@ func Open(path string, opts Options) (*Store, Report, error) {
 	if err := s.initSchema(rep); err != nil {
 		_ = db.Close()
 		return nil, rep, fmt.Errorf("store: initialising %s: %w", path, err)
+	}
+	base, inst, err := fileTx(db)
+	if err == nil {
+		s.wal, err = openWAL(walPath(path), base, inst)
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, rep, err
 	}
 	// bbolt does not sync the directory; without this a new file (or the rename
 	// of a corrupt one) could vanish in a power cut and the next boot would
@@ -250,7 +290,10 @@ func (s *Store) HLC() *hlc.Clock { return s.hlc }
 // initSchema creates the buckets of a new file, increments the boot epoch and,
 // after a recovery, records why in the audit log, all in one transaction.
 func (s *Store) initSchema(rep Report) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(btx *bbolt.Tx) error {
+		// A bbolt commit of its own, before the log is opened: nothing here
+		// needs logging.
+		tx := &Tx{tx: btx, w: &txlog{}}
 		meta, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
 			return err
@@ -317,7 +360,24 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.active.Wait()
-	return s.db.Close()
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	err := s.checkpoint()
+	if err != nil {
+		// What was logged is replayed at the next Open.
+		s.log.Error("store: checkpoint at close failed", "err", err)
+		s.discard()
+	}
+	if s.wal != nil {
+		if cerr := s.wal.close(); err == nil {
+			err = cerr
+		}
+		s.wal = nil
+	}
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Path is the file's path as given to Open.
@@ -343,9 +403,17 @@ func (s *Store) Instance() string { return s.instance }
 func (s *Store) Boot() uint64 { return s.boot }
 
 // View runs fn in a read-only transaction. Byte slices read inside fn are
-// valid only until fn returns; copy what you keep.
-func (s *Store) View(fn func(tx *bbolt.Tx) error) error {
-	return closedErr(s.db.View(fn))
+// valid only until fn returns; copy what you keep. It sees every Update
+// that has returned: while writes wait for a checkpoint it reads through
+// the transaction that holds them, one reader at a time.
+func (s *Store) View(fn func(tx *Tx) error) error {
+	s.txMu.Lock()
+	if s.wtx != nil {
+		defer s.txMu.Unlock()
+		return fn(&Tx{tx: s.wtx})
+	}
+	s.txMu.Unlock()
+	return closedErr(s.db.View(func(tx *bbolt.Tx) error { return fn(&Tx{tx: tx}) }))
 }
 
 // Health for the status page.
@@ -377,7 +445,7 @@ func (s *Store) Health() Health {
 	s.mu.Lock()
 	h.LastError = s.lastErr
 	s.mu.Unlock()
-	err := s.View(func(tx *bbolt.Tx) error {
+	err := s.View(func(tx *Tx) error {
 		b := tx.Bucket(eventsBucket)
 		h.LastSeq = b.Sequence()
 		if k, _ := b.Cursor().First(); len(k) == 8 {
@@ -460,4 +528,63 @@ func OpenReadOnly(path string) (*Store, error) {
 	}
 	s.report = Report{Path: path, Boot: s.boot}
 	return s, nil
+}
+
+func walPath(path string) string { return path + "-wal" }
+
+// fileTx is the txid of the file's last commit and its instance id.
+func fileTx(db *bbolt.DB) (base uint64, inst []byte, err error) {
+	err = db.View(func(tx *bbolt.Tx) error {
+		base = uint64(tx.ID())
+		if m := tx.Bucket(metaBucket); m != nil {
+			inst = append([]byte(nil), m.Get(instanceKey)...)
+		}
+		return nil
+	})
+	if err == nil && len(inst) < 8 {
+		err = errors.New("store: the file has no instance id")
+	}
+	return base, inst, err
+}
+
+// replayLog applies the log's records that the file has not checkpointed,
+// in one bbolt commit. Records of another file or checkpoint are left
+// (logged): they cannot be applied in order.
+func (s *Store) replayLog() error {
+	var base uint64
+	var inst []byte
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		base = uint64(tx.ID())
+		if m := tx.Bucket(metaBucket); m != nil {
+			inst = append([]byte(nil), m.Get(instanceKey)...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	recs, stale, err := walRecords(walPath(s.path), base, inst)
+	if err != nil {
+		return err
+	}
+	if stale > 0 {
+		s.log.Error("store: the write-ahead log holds records of another file or checkpoint; not applied",
+			"path", walPath(s.path), "records", stale)
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		for i, rec := range recs {
+			if err := applyRedo(tx, rec); err != nil {
+				return fmt.Errorf("record %d of %d: %w", i+1, len(recs), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: replaying the write-ahead log %s: %w", walPath(s.path), err)
+	}
+	s.log.Info("store: replayed the write-ahead log", "records", len(recs))
+	return nil
 }

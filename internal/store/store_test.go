@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/hlc"
 )
 
@@ -84,7 +82,7 @@ func TestReopenKeepsStateAndEvents(t *testing.T) {
 		t.Errorf("Boot after second reopen = %d, want 3", s.Boot())
 	}
 	ev := Event{Class: ClassAudit, Type: "locked"}
-	mustUpdate(t, s, func(tx *bbolt.Tx) error { return s.AppendEvent(tx, &ev) })
+	mustUpdate(t, s, func(tx *Tx) error { return s.AppendEvent(tx, &ev) })
 	if ev.Seq != 5 || ev.Boot != 3 {
 		t.Errorf("new event Seq, Boot = %d, %d; want 5, 3", ev.Seq, ev.Boot)
 	}
@@ -140,7 +138,7 @@ func TestInvalidInputWritesNothing(t *testing.T) {
 		"empty device":  s.Record("", []byte("x"), nil),
 		"unknown class": s.Record("door", []byte("x"), []Event{{Class: "gossip", Type: "t"}}),
 		"empty type":    s.Record("door", []byte("x"), []Event{{Class: ClassAudit}}),
-		"time out of range": s.Update(func(tx *bbolt.Tx) error {
+		"time out of range": s.Update(func(tx *Tx) error {
 			return s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "t", Time: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)})
 		}),
 	} {
@@ -165,7 +163,7 @@ func TestCorruptEventIsReportedWithSeq(t *testing.T) {
 	}
 	// Damage event 2's record the way a bad sector would: the page is sound,
 	// the value is not.
-	mustUpdate(t, s, func(tx *bbolt.Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		return tx.Bucket(eventsBucket).Put(u64key(2), []byte{0xa1, 0x01, 0xff})
 	})
 
@@ -192,7 +190,7 @@ func TestCorruptEventIsReportedWithSeq(t *testing.T) {
 func TestOtherPackagesBucketsCommitWithEvents(t *testing.T) {
 	s := openStore(t, testPath(t))
 	ev := Event{Class: ClassAudit, Type: "grant_added", Data: map[string]any{"grant": "g1"}}
-	mustUpdate(t, s, func(tx *bbolt.Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte("grants"))
 		if err != nil {
 			return err
@@ -202,7 +200,7 @@ func TestOtherPackagesBucketsCommitWithEvents(t *testing.T) {
 		}
 		return s.AppendEvent(tx, &ev)
 	})
-	err := s.View(func(tx *bbolt.Tx) error {
+	err := s.View(func(tx *Tx) error {
 		if v := tx.Bucket([]byte("grants")).Get([]byte("g1")); string(v) != "cose bytes" {
 			t.Errorf("grant = %q", v)
 		}
@@ -225,7 +223,7 @@ func TestClosedStore(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close = %v, want nil", err)
 	}
-	if err := s.Update(func(*bbolt.Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+	if err := s.Update(func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("Update = %v, want ErrClosed", err)
 	}
 	if _, err := s.Events(0, 0); !errors.Is(err, ErrClosed) {

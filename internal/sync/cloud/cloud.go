@@ -20,8 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/hlc"
@@ -235,7 +233,7 @@ var (
 )
 
 func (s *Service) load() error {
-	return s.st.Update(func(tx *bbolt.Tx) error {
+	return s.st.Update(func(tx *store.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(commandsBucket)
 		if err != nil {
 			return err

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/hlc"
 	"github.com/edgeagent/edgeagent/internal/localauth"
@@ -227,7 +225,7 @@ func notRemote(dev Devices, device, action string) bool {
 func (s *Service) remember(c *wire.Command, info map[string]any) error {
 	floor := s.keeper.TimeStatus().Floor.Unix()
 	var pruned int
-	err := s.st.Update(func(tx *bbolt.Tx) error {
+	err := s.st.Update(func(tx *store.Tx) error {
 		pruned = 0
 		b := tx.Bucket(commandsBucket)
 		if b.Get(c.ID) != nil {
@@ -383,7 +381,7 @@ func (s *Service) tooLarge(tl mqttlink.TooLarge) {
 
 // audit appends one event durably.
 func (s *Service) audit(ev store.Event) {
-	err := s.st.Update(func(tx *bbolt.Tx) error {
+	err := s.st.Update(func(tx *store.Tx) error {
 		e := ev // AppendEvent fills in fields; a rerun starts from the original
 		return s.st.AppendEvent(tx, &e)
 	})

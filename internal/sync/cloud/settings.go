@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/hlc"
@@ -262,7 +261,7 @@ func (s *Service) handleSettings(m mqttlink.Message) {
 func (s *Service) saveSettings(st settingsState, evs []store.Event) {
 	b, err := cbor.Marshal(&st)
 	if err == nil {
-		err = s.st.Update(func(tx *bbolt.Tx) error {
+		err = s.st.Update(func(tx *store.Tx) error {
 			if err := tx.Bucket(settingsBucket).Put(settingsKey, b); err != nil {
 				return err
 			}

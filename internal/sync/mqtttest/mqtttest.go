@@ -17,7 +17,6 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
-	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/outbox"
@@ -487,7 +486,7 @@ func WaitFor(tb testing.TB, within time.Duration, what string, cond func() bool)
 func QueueEvents(tb testing.TB, st *store.Store, n int, limits outbox.Limits, ev func(i int) *store.Event) {
 	tb.Helper()
 	for i := 0; i < n; i += 10000 {
-		err := st.Update(func(tx *bbolt.Tx) error {
+		err := st.Update(func(tx *store.Tx) error {
 			for j := i; j < min(i+10000, n); j++ {
 				if err := st.AppendEvent(tx, ev(j)); err != nil {
 					return err

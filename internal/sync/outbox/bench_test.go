@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/store"
 )
 
@@ -38,7 +36,7 @@ func writeBytes(b *testing.B) int64 {
 // appendOne is what devices and localauth do for one event: an Update
 // with the state change's event in it.
 func appendOne(st *store.Store, i int) error {
-	return st.Update(func(tx *bbolt.Tx) error {
+	return st.Update(func(tx *store.Tx) error {
 		return st.AppendEvent(tx, &store.Event{Class: store.ClassState, Device: "boiler", Type: "setpoint",
 			Data: map[string]any{"setpoint": 20 + float64(i%100)/10}})
 	})

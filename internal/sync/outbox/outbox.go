@@ -38,7 +38,6 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/hlc"
@@ -156,7 +155,7 @@ func Open(opts Options) (*Outbox, error) {
 		dropped: map[store.Class]uint64{}, lastLog: map[string]time.Time{}, acked: map[uint64]bool{}}
 	var raw []byte
 	var delivered uint64
-	err := o.st.Update(func(tx *bbolt.Tx) error {
+	err := o.st.Update(func(tx *store.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
 			return err
@@ -287,7 +286,7 @@ func (o *Outbox) enforce() error {
 func (o *Outbox) setAuditFull(full bool, typ string, pending int) error {
 	m := o.m
 	m.AuditFull = full
-	err := o.st.Update(func(tx *bbolt.Tx) error {
+	err := o.st.Update(func(tx *store.Tx) error {
 		if err := o.st.AppendEvent(tx, &store.Event{Class: store.ClassAudit, Type: typ, Data: map[string]any{
 			"alarm": AlarmOutboxFull, "class": string(store.ClassAudit), "pending": int64(pending), "limit": int64(o.limits.Audit),
 		}}); err != nil {
@@ -425,7 +424,7 @@ func (o *Outbox) Ack(refs []Ref) error {
 	var m meta
 	var acked map[uint64]bool
 	var cursor uint64
-	err := o.st.Update(func(tx *bbolt.Tx) error {
+	err := o.st.Update(func(tx *store.Tx) error {
 		// Update may rerun fn (group commit): start from o's state each time.
 		m = o.m
 		m.Counts = maps.Clone(o.m.Counts)
@@ -475,7 +474,7 @@ func (o *Outbox) remove(refs []Ref) error {
 		m.Counts[k] = v
 	}
 	m.Deleting = make([]uint64, 0, len(refs))
-	err := o.st.Update(func(tx *bbolt.Tx) error {
+	err := o.st.Update(func(tx *store.Tx) error {
 		// Update may rerun fn (group commit): start from o.m each time.
 		for k, v := range o.m.Counts {
 			m.Counts[k] = v
@@ -504,7 +503,7 @@ func (o *Outbox) remove(refs []Ref) error {
 	return nil
 }
 
-func putMeta(tx *bbolt.Tx, m *meta) error {
+func putMeta(tx *store.Tx, m *meta) error {
 	b, err := cbor.Marshal(m)
 	if err != nil {
 		return err
@@ -535,7 +534,7 @@ func (o *Outbox) Flush() error {
 	// Deleting stays: deleting those seqs again at Open is harmless, and
 	// they may not be gone if the last delete failed.
 	m := o.m
-	if err := o.st.Update(func(tx *bbolt.Tx) error { return putMeta(tx, &m) }); err != nil {
+	if err := o.st.Update(func(tx *store.Tx) error { return putMeta(tx, &m) }); err != nil {
 		return fmt.Errorf("outbox: saving counters: %w", err)
 	}
 	o.dirty = false

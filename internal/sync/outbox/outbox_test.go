@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
@@ -25,7 +23,7 @@ func openStore(t testing.TB) *store.Store {
 
 func appendN(t testing.TB, st *store.Store, class store.Class, device, typ string, n int) {
 	t.Helper()
-	err := st.Update(func(tx *bbolt.Tx) error {
+	err := st.Update(func(tx *store.Tx) error {
 		for i := range n {
 			ev := &store.Event{Class: class, Device: device, Type: typ, Data: map[string]any{"i": int64(i)}}
 			if err := st.AppendEvent(tx, ev); err != nil {
@@ -143,7 +141,7 @@ func TestCountsNextAckAndReopen(t *testing.T) {
 func delivered(t testing.TB, st *store.Store) uint64 {
 	t.Helper()
 	var d uint64
-	if err := st.View(func(tx *bbolt.Tx) error { d = st.Delivered(tx); return nil }); err != nil {
+	if err := st.View(func(tx *store.Tx) error { d = st.Delivered(tx); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -308,7 +306,7 @@ func TestInterruptedDeleteIsFinishedAtOpen(t *testing.T) {
 	m := o.m
 	m.Counts = map[string]int{string(store.ClassAudit): 3}
 	m.Deleting = []uint64{2, 4}
-	if err := st.Update(func(tx *bbolt.Tx) error { return putMeta(tx, &m) }); err != nil {
+	if err := st.Update(func(tx *store.Tx) error { return putMeta(tx, &m) }); err != nil {
 		t.Fatal(err)
 	}
 	o = mustOpen(t, st, Limits{})
@@ -327,7 +325,7 @@ func TestDamagedMetaIsRecounted(t *testing.T) {
 	if err := o.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Update(func(tx *bbolt.Tx) error { return tx.Bucket(metaBucket).Put(metaKey, []byte{0xff, 0x00}) }); err != nil {
+	if err := st.Update(func(tx *store.Tx) error { return tx.Bucket(metaBucket).Put(metaKey, []byte{0xff, 0x00}) }); err != nil {
 		t.Fatal(err)
 	}
 	o = mustOpen(t, st, Limits{})
@@ -362,7 +360,7 @@ func TestYearWithTheBrokerDownStaysUnderTheBound(t *testing.T) {
 	doors := 0
 	for day := range 365 {
 		start := clk.Now()
-		err := st.Update(func(tx *bbolt.Tx) error {
+		err := st.Update(func(tx *store.Tx) error {
 			for i := range 200 {
 				at := start.Add(time.Duration(i) * 432 * time.Second)
 				if err := st.AppendEvent(tx, &store.Event{Time: at, Class: store.ClassTelemetry, Device: "hall-motion", Type: "motion"}); err != nil {
