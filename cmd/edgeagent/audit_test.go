@@ -57,6 +57,7 @@ func copyDataDir(t *testing.T, from string) string {
 // editAudit changes the audit buckets of a stopped hub's file directly.
 func editAudit(t *testing.T, path string, edit func(audit, meta *bbolt.Bucket) error) {
 	t.Helper()
+	foldLog(t, path)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

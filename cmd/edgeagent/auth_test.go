@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/edgeagent/edgeagent/internal/store"
 )
 
 // cli runs the binary and returns its combined output and exit code.
@@ -149,6 +151,7 @@ func TestIssuerAndMailbox(t *testing.T) {
 // tamperAudit flips one byte in the body of audit entry seq.
 func tamperAudit(t *testing.T, path string, seq uint64) {
 	t.Helper()
+	foldLog(t, path)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +172,21 @@ func tamperAudit(t *testing.T, path string, seq uint64) {
 		return b.Put(k, v)
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// foldLog writes a stopped (or killed) hub's write-ahead log into its
+// store file, as its next start would, so that a test editing the file
+// with bbolt edits what the hub holds. Someone with the SD card can do the
+// same.
+func foldLog(t *testing.T, path string) {
+	t.Helper()
+	st, _, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -50,6 +50,20 @@ func TestHelperProcess(t *testing.T) {
 			}
 		}()
 	}
+	// Readings, which may wait for the next flush (UpdateTelemetry): each
+	// one acknowledged before a later door event was, is durable with it.
+	go func() {
+		for {
+			evs := []Event{{Class: ClassTelemetry, Type: "motion"}}
+			if err := s.Record("hall", nil, evs); err != nil {
+				fmt.Fprintln(os.Stderr, "record:", err)
+				os.Exit(3)
+			}
+			out.Lock()
+			fmt.Fprintf(os.Stdout, "tel %d\n", evs[0].Seq)
+			out.Unlock()
+		}
+	}()
 	// Never outlive a parent that died without killing us.
 	time.Sleep(30 * time.Second)
 	os.Exit(4)
@@ -73,12 +87,19 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 
 	for round := range rounds {
 		killAt := 1 + rng.IntN(400) // acknowledgements to wait for
-		got, err := runAndKill(t, "TestHelperProcess", []string{crashHelperEnv + "=" + path}, killAt, time.Duration(rng.IntN(2000))*time.Microsecond)
+		got, tel, err := runAndKill(t, "TestHelperProcess", []string{crashHelperEnv + "=" + path}, killAt, time.Duration(rng.IntN(2000))*time.Microsecond)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
+		var lastAck uint64
 		for _, seq := range got {
 			acked[seq] = true
+			lastAck = max(lastAck, seq)
+		}
+		for _, seq := range tel {
+			if seq < lastAck {
+				acked[seq] = true // flushed by the door event after it
+			}
 		}
 
 		s, rep, err := Open(path, Options{})
@@ -116,25 +137,25 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 // runAndKill runs the test binary's helper (a Test function that writes
 // until it is killed, printing "ack <seq>" per durable event) with env
 // added, SIGKILLs it delay after it has acknowledged killAt events, and
-// returns every seq it acknowledged.
-func runAndKill(t *testing.T, helper string, env []string, killAt int, delay time.Duration) ([]uint64, error) {
+// returns every seq it acknowledged, and apart the seqs of the readings it
+// printed as "tel <seq>" (applied, not yet flushed).
+func runAndKill(t *testing.T, helper string, env []string, killAt int, delay time.Duration) (acked, tel []uint64, err error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")
 	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A bound on the round: the helper writes hundreds of events a second, so
 	// this only fires if it is stuck.
 	watchdog := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
 	defer watchdog.Stop()
 
-	var acked []uint64
 	r := bufio.NewReader(stdout)
 	killed := false
 	for {
@@ -143,15 +164,21 @@ func runAndKill(t *testing.T, helper string, env []string, killAt int, delay tim
 			break // a line without its newline was cut by the kill: not an ack
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		rest, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "ack ")
-		if !ok {
+		line = strings.TrimSuffix(line, "\n")
+		rest, isTel := strings.CutPrefix(line, "tel ")
+		rest, isAck := strings.CutPrefix(rest, "ack ")
+		if !isTel && !isAck {
 			continue // the testing package's own output
 		}
 		seq, err := strconv.ParseUint(rest, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("helper printed %q", line)
+			return nil, nil, fmt.Errorf("helper printed %q", line)
+		}
+		if isTel {
+			tel = append(tel, seq)
+			continue
 		}
 		acked = append(acked, seq)
 		if !killed && len(acked) >= killAt {
@@ -161,7 +188,7 @@ func runAndKill(t *testing.T, helper string, env []string, killAt int, delay tim
 	}
 	err = cmd.Wait()
 	if !killed {
-		return nil, fmt.Errorf("helper stopped after %d acks (%v): %s", len(acked), err, stderr.String())
+		return nil, nil, fmt.Errorf("helper stopped after %d acks (%v): %s", len(acked), err, stderr.String())
 	}
-	return acked, nil
+	return acked, tel, nil
 }

@@ -88,7 +88,7 @@ func TestHLCNeverGoesBackAfterAKillAClockSetBackOrARecovery(t *testing.T) {
 	run := func(offset string, killAt int) {
 		t.Helper()
 		env := []string{hlcHelperEnv + "=" + path, hlcHelperOffsetEnv + "=" + offset}
-		if _, err := runAndKill(t, "TestHLCHelperProcess", env, killAt, 0); err != nil {
+		if _, _, err := runAndKill(t, "TestHLCHelperProcess", env, killAt, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

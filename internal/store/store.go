@@ -127,6 +127,7 @@ type Store struct {
 	log      *slog.Logger
 	now      func() time.Time
 	report   Report
+	tmp      string // OpenReadOnly's copy with the log replayed, removed at Close
 	hlc      *hlc.Clock
 	ret      Retention
 	observer atomic.Pointer[Observer] // see Observe
@@ -377,6 +378,9 @@ func (s *Store) Close() error {
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}
+	if s.tmp != "" {
+		_ = os.Remove(s.tmp)
+	}
 	return err
 }
 
@@ -492,12 +496,61 @@ func syncDir(dir string) error {
 // seized hub (`edgeagent audit verify --file`): bbolt in read-only mode,
 // with a shared lock, so nothing is written to the file (no boot epoch, no
 // recovery, no schema). The file is checked as Open checks it; a damaged
-// one is an error naming why, never moved aside. Update fails on the
-// returned store (bbolt refuses a write transaction); Close it when done.
+// one is an error naming why, never moved aside. When its write-ahead log
+// (PATH-wal) holds writes the file has not had yet (the hub stopped without
+// a checkpoint), they are replayed on a temporary copy, which is what is
+// read: the evidence is never written. Update fails on the returned store
+// (bbolt refuses a write transaction); Close it when done.
 func OpenReadOnly(path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	db, err := openReadOnly(path)
+	if err != nil {
+		return nil, err
+	}
+	base, inst, err := fileTx(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	recs, _, err := walRecords(walPath(path), base, inst)
+	var tmp string
+	if err == nil && len(recs) > 0 {
+		_ = db.Close()
+		db = nil
+		tmp, err = replayOnCopy(path, recs)
+		if err == nil {
+			db, err = openReadOnly(tmp)
+		}
+	}
+	if err != nil {
+		if db != nil {
+			_ = db.Close()
+		}
+		if tmp != "" {
+			_ = os.Remove(tmp)
+		}
+		return nil, err
+	}
+	s := &Store{db: db, path: path, tmp: tmp, log: slog.New(slog.DiscardHandler), now: time.Now, ret: Retention{}.withDefaults()}
+	s.hlc = hlc.NewClock(s.now, 0)
+	s.instance = hex.EncodeToString(inst)
+	err = db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(metaBucket).Get(bootKey); len(b) == 8 {
+			s.boot = binary.BigEndian.Uint64(b)
+		}
+		return nil
+	})
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	s.report = Report{Path: path, Boot: s.boot}
+	return s, nil
+}
+
+func openReadOnly(path string) (*bbolt.DB, error) {
 	db, err := bbolt.Open(path, 0o400, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (a running agent holds it: stop it or copy the file)", ErrLocked, path)
@@ -509,25 +562,46 @@ func OpenReadOnly(path string) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, path: path, log: slog.New(slog.DiscardHandler), now: time.Now, ret: Retention{}.withDefaults()}
-	s.hlc = hlc.NewClock(s.now, 0)
-	err = db.View(func(tx *bbolt.Tx) error {
-		meta := tx.Bucket(metaBucket)
-		if meta == nil {
-			return errors.New("no meta bucket: not an edgeagent store")
-		}
-		s.instance = hex.EncodeToString(meta.Get(instanceKey))
-		if b := meta.Get(bootKey); len(b) == 8 {
-			s.boot = binary.BigEndian.Uint64(b)
-		}
-		return nil
-	})
+	return db, nil
+}
+
+// replayOnCopy copies path to a temporary file and applies recs to it.
+func replayOnCopy(path string, recs [][]byte) (string, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("store: %s: %w", path, err)
+		return "", fmt.Errorf("store: %w", err)
 	}
-	s.report = Report{Path: path, Boot: s.boot}
-	return s, nil
+	f, err := os.CreateTemp("", "edgeagent-inspect-*.db")
+	if err != nil {
+		return "", fmt.Errorf("store: a copy to replay the write-ahead log on: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	var db *bbolt.DB
+	if err == nil {
+		db, err = bbolt.Open(tmp, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
+	}
+	if err == nil {
+		err = db.Update(func(tx *bbolt.Tx) error {
+			for i, rec := range recs {
+				if err := applyRedo(tx, rec); err != nil {
+					return fmt.Errorf("record %d of %d: %w", i+1, len(recs), err)
+				}
+			}
+			return nil
+		})
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("store: replaying the write-ahead log of %s on a copy: %w", path, err)
+	}
+	return tmp, nil
 }
 
 func walPath(path string) string { return path + "-wal" }

@@ -1,0 +1,462 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// crash stops s as a power cut after its last flush would: nothing is
+// checkpointed, what was queued and not flushed is gone, the files are
+// closed. The test's cleanup Close then does nothing.
+func crash(t testing.TB, s *Store) {
+	t.Helper()
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.active.Wait()
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	s.discard()
+	if s.wal != nil {
+		_ = s.wal.close()
+		s.wal = nil
+	}
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reopen(t testing.TB, path string, opts Options) *Store {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = fixedNow
+	}
+	s, rep, err := Open(path, opts)
+	if err != nil {
+		t.Fatalf("reopening %s: %v", path, err)
+	}
+	if rep.Recovered {
+		t.Fatalf("reopening %s recovered: %s", path, rep.Reason)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func audited(device string, i int) []Event {
+	return []Event{{Class: ClassAudit, Type: "door_opened", Data: map[string]any{"i": i}}}
+}
+
+func motionEvents() []Event {
+	return []Event{{Class: ClassTelemetry, Type: "motion"}}
+}
+
+// fileHas reads path with bbolt alone (no log): what a checkpoint wrote.
+func fileHas(t testing.TB, path string, seq uint64) bool {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var has bool
+	_ = db.View(func(tx *bbolt.Tx) error {
+		has = tx.Bucket(eventsBucket).Get(u64key(seq)) != nil
+		return nil
+	})
+	return has
+}
+
+func seqsOf(t testing.TB, s *Store) []uint64 {
+	t.Helper()
+	evs, err := s.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, e := range evs {
+		seqs = append(seqs, e.Seq)
+	}
+	return seqs
+}
+
+// An Update that returned is durable through the log alone: after a crash
+// the bbolt file does not have it, and Open puts it back.
+func TestLogReplaysWritesAfterACrash(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	var last []Event
+	for i := range 3 {
+		last = audited("door", i)
+		if err := s.Record("door", []byte{byte(i)}, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crash(t, s)
+	if fileHas(t, path, last[0].Seq) {
+		t.Fatal("the bbolt file has the last event before a checkpoint: the log is not what made it durable")
+	}
+	s = reopen(t, path, Options{})
+	if got := seqsOf(t, s); len(got) != 3 || got[2] != last[0].Seq {
+		t.Fatalf("after the crash: events %v, want 3 ending at %d", got, last[0].Seq)
+	}
+	states, err := s.DeviceStates()
+	if err != nil || !bytes.Equal(states["door"], []byte{2}) {
+		t.Fatalf("door state %v, %v; want [2]", states["door"], err)
+	}
+	// Once replayed, the file holds them: a second crash loses nothing.
+	crash(t, s)
+	if !fileHas(t, path, last[0].Seq) {
+		t.Fatal("Open replayed the log but did not commit it to the file")
+	}
+	s = reopen(t, path, Options{})
+	if got := seqsOf(t, s); len(got) != 3 {
+		t.Fatalf("after the second crash: %v", got)
+	}
+}
+
+// A record torn by the crash (its write never acknowledged) ends the
+// replay; the records before it stand, and the next write goes over it.
+func TestTornLogRecordEndsReplay(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	for i := range 2 {
+		if err := s.Record("door", nil, audited("door", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crash(t, s)
+	log, err := os.ReadFile(walPath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(bytes.TrimRight(log, "\x00"))
+	log[end-1] ^= 0xff // the second record's last byte
+	if err := os.WriteFile(walPath(path), log, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, path, Options{})
+	if got := seqsOf(t, s); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("after a torn second record: events %v, want [1]", got)
+	}
+	ev := audited("door", 9)
+	if err := s.Record("door", nil, ev); err != nil {
+		t.Fatal(err)
+	}
+	crash(t, s)
+	s = reopen(t, path, Options{})
+	if got := seqsOf(t, s); len(got) != 2 || got[1] != ev[0].Seq {
+		t.Fatalf("a write after the torn record, then a crash: events %v", got)
+	}
+}
+
+// Another store's log (a file copied over, a store recovered empty) is
+// never replayed: its ops would land on the wrong tree.
+func TestLogOfAnotherStoreIsNotReplayed(t *testing.T) {
+	a, b := testPath(t), testPath(t)
+	sa := openStore(t, a)
+	for i := range 3 {
+		if err := sa.Record("door", nil, audited("door", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crash(t, sa)
+	sb := openStore(t, b)
+	if err := sb.Record("light", nil, audited("light", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(walPath(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(walPath(b), log, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb = reopen(t, b, Options{})
+	evs, err := sb.Events(0, 0)
+	if err != nil || len(evs) != 1 || evs[0].Device != "light" {
+		t.Fatalf("store b after a's log was copied over its own: %v, %v", evs, err)
+	}
+}
+
+// A file put back from an older copy (taken before a checkpoint the log
+// was written on) does not get the log's records: they apply on a tree it
+// does not have.
+func TestLogOnAFileRestoredFromAnOlderCopy(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	if err := s.Record("door", nil, audited("door", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 3; i++ {
+		if err := s.Record("door", nil, audited("door", i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Checkpoint(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Record("door", nil, audited("door", 3)); err != nil {
+		t.Fatal(err)
+	}
+	crash(t, s)
+	if err := os.WriteFile(path, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, path, Options{})
+	if got := seqsOf(t, s); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("the older copy with a newer log: events %v, want [1]", got)
+	}
+}
+
+// A function that fails is undone inside the transaction it shares with
+// the writes before it: each kind of change it made, and none of the
+// earlier ones.
+func TestFailedFunctionIsUndone(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	err := s.Update(func(tx *Tx) error {
+		b, err := tx.CreateBucket([]byte("kept"))
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte("a"), []byte("1")); err != nil {
+			return err
+		}
+		if err := b.Put([]byte("b"), []byte("2")); err != nil {
+			return err
+		}
+		_, err = tx.CreateBucket([]byte("gone"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errFail := errors.New("refused")
+	seqBefore := s.Health().LastSeq
+	err = s.Update(func(tx *Tx) error {
+		b := tx.Bucket([]byte("kept"))
+		steps := []error{
+			b.Put([]byte("a"), []byte("changed")),
+			b.Delete([]byte("b")),
+			b.Put([]byte("c"), []byte("new")),
+			b.SetSequence(77),
+			tx.DeleteBucket([]byte("gone")),
+			func() error { _, err := tx.CreateBucket([]byte("made")); return err }(),
+			s.AppendEvent(tx, &Event{Class: ClassAudit, Type: "x"}),
+		}
+		if err := errors.Join(steps...); err != nil {
+			return err
+		}
+		return errFail
+	})
+	if !errors.Is(err, errFail) {
+		t.Fatalf("Update: %v", err)
+	}
+	check := func(when string, s *Store) {
+		t.Helper()
+		err := s.View(func(tx *Tx) error {
+			b := tx.Bucket([]byte("kept"))
+			switch {
+			case string(b.Get([]byte("a"))) != "1", string(b.Get([]byte("b"))) != "2", b.Get([]byte("c")) != nil:
+				t.Errorf("%s: keys a=%q b=%q c=%q, want 1, 2 and none", when, b.Get([]byte("a")), b.Get([]byte("b")), b.Get([]byte("c")))
+			case b.Sequence() != 0:
+				t.Errorf("%s: sequence %d, want 0", when, b.Sequence())
+			case tx.Bucket([]byte("gone")) == nil, tx.Bucket([]byte("made")) != nil:
+				t.Errorf("%s: the bucket deleted by the failed function is gone, or the one it made is there", when)
+			case tx.Bucket(eventsBucket).Sequence() != seqBefore:
+				t.Errorf("%s: event sequence %d, want %d", when, tx.Bucket(eventsBucket).Sequence(), seqBefore)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("in the open transaction", s)
+	crash(t, s)
+	check("after a crash", reopen(t, path, Options{}))
+}
+
+// Telemetry waits for the next flush; an Update after it flushes it, in
+// order: a power cut never keeps a door event and loses a reading before
+// it, and never loses the door event.
+func TestTelemetryIsDurableAtTheNextUpdate(t *testing.T) {
+	path := testPath(t)
+	opts := Options{Now: fixedNow, TelemetryDelay: time.Hour}
+	s := reopen(t, path, opts)
+	motion := motionEvents()
+	if err := s.Record("hall", nil, motion); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqsOf(t, s); len(got) != 1 {
+		t.Fatalf("a reader before the flush sees %v, want the reading", got)
+	}
+	crash(t, s)
+	s = reopen(t, path, opts)
+	if got := seqsOf(t, s); len(got) != 0 {
+		t.Fatalf("a reading not yet flushed survived a crash: %v (it was never written)", got)
+	}
+	motion = motionEvents()
+	if err := s.Record("hall", nil, motion); err != nil {
+		t.Fatal(err)
+	}
+	door := audited("door", 0)
+	if err := s.Record("door", nil, door); err != nil {
+		t.Fatal(err)
+	}
+	crash(t, s)
+	s = reopen(t, path, opts)
+	if got := seqsOf(t, s); len(got) != 2 || got[0] != motion[0].Seq || got[1] != door[0].Seq {
+		t.Fatalf("after reading, door event, crash: %v, want [%d %d]", got, motion[0].Seq, door[0].Seq)
+	}
+}
+
+type flushWatch struct{ committed chan struct{} }
+
+func (f flushWatch) Committed(time.Duration, error) {
+	select {
+	case f.committed <- struct{}{}:
+	default:
+	}
+}
+func (flushWatch) Recorded(Class) {}
+
+// With nothing else written, queued telemetry is flushed within the delay.
+func TestTelemetryIsFlushedWithinTheDelay(t *testing.T) {
+	path := testPath(t)
+	opts := Options{Now: fixedNow, TelemetryDelay: 10 * time.Millisecond}
+	s := reopen(t, path, opts)
+	if err := s.Record("hall", nil, motionEvents()); err != nil {
+		t.Fatal(err)
+	}
+	w := flushWatch{make(chan struct{}, 1)}
+	s.Observe(w) // after the reading's own group: the next commit is the flush
+	select {
+	case <-w.committed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("queued telemetry not flushed 10 s after a delay of 10 ms")
+	}
+	crash(t, s)
+	if got := seqsOf(t, reopen(t, path, opts)); len(got) != 1 {
+		t.Fatalf("after the flush and a crash: %v, want the reading", got)
+	}
+}
+
+// UpdateTelemetry refuses any event but telemetry: what a power cut may
+// lose is decided by the event's class, not by a caller's choice of call.
+func TestUpdateTelemetryRefusesOtherClasses(t *testing.T) {
+	s := openStore(t, testPath(t))
+	for _, c := range []Class{ClassAudit, ClassState} {
+		err := s.UpdateTelemetry(func(tx *Tx) error {
+			return s.AppendEvent(tx, &Event{Class: c, Type: "door_opened"})
+		})
+		if !errors.Is(err, ErrInvalidEvent) {
+			t.Errorf("a %s event in UpdateTelemetry: %v, want ErrInvalidEvent", c, err)
+		}
+	}
+	if got := seqsOf(t, s); len(got) != 0 {
+		t.Fatalf("refused events were stored: %v", got)
+	}
+}
+
+// A long log is checkpointed into the file on its own.
+func TestLongLogIsCheckpointed(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	big := bytes.Repeat([]byte{'x'}, 16<<10)
+	var first uint64
+	for i := 0; s.checkpoints.Load() == 0; i++ {
+		if i > 2*checkpointBytes/len(big) {
+			t.Fatalf("no checkpoint after %d bytes of log", i*len(big))
+		}
+		evs := audited("door", i)
+		evs[0].Data["pad"] = big
+		if err := s.Record("door", nil, evs); err != nil {
+			t.Fatal(err)
+		}
+		if first == 0 {
+			first = evs[0].Seq
+		}
+	}
+	crash(t, s)
+	if !fileHas(t, path, first) {
+		t.Fatal("after a checkpoint the file does not have the first event")
+	}
+}
+
+// Read-only inspection of a crashed hub's file sees what its log holds,
+// and leaves both files as they were.
+func TestOpenReadOnlyReplaysTheLogOnACopy(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	ev := audited("door", 0)
+	if err := s.Record("door", nil, ev); err != nil {
+		t.Fatal(err)
+	}
+	crash(t, s)
+	before, _ := os.ReadFile(path)
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := seqsOf(t, ro); len(got) != 1 || got[0] != ev[0].Seq {
+		t.Errorf("read-only view: %v, want [%d]", got, ev[0].Seq)
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Error("OpenReadOnly changed the file")
+	}
+	if m, _ := filepath.Glob(filepath.Join(os.TempDir(), "edgeagent-inspect-*")); len(m) != 0 {
+		t.Errorf("copies left behind: %v", m)
+	}
+}
+
+// FuzzApplyRedo: a damaged record that passed its CRC (or a bug) must be
+// an error, never a panic.
+func FuzzApplyRedo(f *testing.F) {
+	l := &txlog{}
+	l.add(opPut, []byte("kept"), []byte("k"), []byte("v"), 0)
+	l.add(opDelete, []byte("kept"), []byte("k"), nil, 0)
+	l.add(opSequence, []byte("kept"), nil, nil, 300)
+	l.add(opCreateBucket, []byte("new"), nil, nil, 0)
+	l.add(opDeleteBucket, []byte("new"), nil, nil, 0)
+	f.Add(l.redo)                    // every op, well formed
+	f.Add([]byte{opPut, 4, 'k'})     // truncated bucket name
+	f.Add([]byte{9, 1, 'a'})         // unknown op
+	f.Add([]byte{opPut, 0xff, 0xff}) // a length past the end
+	db, err := bbolt.Open(filepath.Join(f.TempDir(), "fuzz.db"), 0o600, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		tx, err := db.Begin(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.CreateBucket([]byte("kept")); err != nil {
+			t.Fatal(err)
+		}
+		_ = applyRedo(tx, rec)
+	})
+}
