@@ -110,11 +110,20 @@ func (s *Store) commitGroup(group []*call, self *call) {
 	s.txMu.Lock()
 	start := time.Now()
 	err := s.applyGroup(&group, done, &hooks)
-	if err == nil && (s.wal.pending() >= checkpointBytes || s.wal.written >= checkpointBytes) {
-		// The log is long enough: write it into the file (this also makes the
-		// queued telemetry durable) and start it again.
+	switch logged := s.wal.written + s.wal.pending(); {
+	case err != nil:
+	case logged >= walSize:
+		// Nobody ran the checkpoint asked for below (no Run: a tool, a test):
+		// do it here rather than grow the log without end.
 		if cerr := s.checkpoint(); cerr != nil {
 			s.noteCommitError(cerr, 0)
+		}
+	case logged >= checkpointBytes:
+		// Long enough: Run writes it into the file (off this caller's path:
+		// a checkpoint of 1 MiB of log takes milliseconds).
+		select {
+		case s.checkpointDue <- struct{}{}:
+		default:
 		}
 	}
 	s.txMu.Unlock()

@@ -286,8 +286,8 @@ func (s *Store) pruneBatch(tx *Tx, now time.Time, p *Pruned) error {
 }
 
 // Run applies the retention and checkpoints the write-ahead log every
-// Retention.Every, and as soon as an append takes the log over its size
-// bound, until ctx ends. beat, when not nil, is
+// Retention.Every, as soon as an append takes the event log over its size
+// bound, and as soon as the write-ahead log is long, until ctx ends. beat, when not nil, is
 // called on every turn (the watchdog's liveness: a store stuck in a commit
 // stops it).
 func (s *Store) Run(ctx context.Context, beat func()) error {
@@ -311,6 +311,7 @@ func (s *Store) Run(ctx context.Context, beat func()) error {
 			return nil
 		case <-t.C:
 		case <-s.overBound:
+		case <-s.checkpointDue:
 		}
 	}
 }

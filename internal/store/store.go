@@ -131,8 +131,9 @@ type Store struct {
 	hlc      *hlc.Clock
 	ret      Retention
 	observer atomic.Pointer[Observer] // see Observe
-	// overBound wakes Run when an append takes the log over its size bound.
-	overBound chan struct{}
+	// overBound wakes Run when an append takes the log over its size bound,
+	// checkpointDue when the write-ahead log is long.
+	overBound, checkpointDue chan struct{}
 
 	mu      sync.Mutex
 	closed  bool
@@ -198,7 +199,7 @@ func Open(path string, opts Options) (*Store, Report, error) {
 	}
 
 	s := &Store{db: db, path: path, log: opts.Log, now: opts.Now, ret: opts.Retention,
-		overBound: make(chan struct{}, 1), telemetryDelay: opts.TelemetryDelay}
+		overBound: make(chan struct{}, 1), checkpointDue: make(chan struct{}, 1), telemetryDelay: opts.TelemetryDelay}
 	if rep.Recovered {
 		// The log's records apply only on the file moved aside (they would
 		// not replay on the new one: another instance id), and alone they

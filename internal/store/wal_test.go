@@ -375,14 +375,16 @@ func TestUpdateTelemetryRefusesOtherClasses(t *testing.T) {
 	}
 }
 
-// A long log is checkpointed into the file on its own.
+// A long log asks Run for a checkpoint (off the writer's path); with no
+// Run, a log as long as its preallocation is checkpointed by the writer.
 func TestLongLogIsCheckpointed(t *testing.T) {
 	path := testPath(t)
 	s := openStore(t, path)
 	big := bytes.Repeat([]byte{'x'}, 16<<10)
 	var first uint64
+	asked := false
 	for i := 0; s.checkpoints.Load() == 0; i++ {
-		if i > 2*checkpointBytes/len(big) {
+		if i > 2*walSize/len(big) {
 			t.Fatalf("no checkpoint after %d bytes of log", i*len(big))
 		}
 		evs := audited("door", i)
@@ -393,6 +395,17 @@ func TestLongLogIsCheckpointed(t *testing.T) {
 		if first == 0 {
 			first = evs[0].Seq
 		}
+		select {
+		case <-s.checkpointDue:
+			if logged := s.wal.written; logged < checkpointBytes {
+				t.Fatalf("a checkpoint asked for at %d bytes of log", logged)
+			}
+			asked = true
+		default:
+		}
+	}
+	if !asked {
+		t.Error("the log reached its preallocation without asking Run for a checkpoint")
 	}
 	crash(t, s)
 	if !fileHas(t, path, first) {
