@@ -143,8 +143,8 @@ func loadAuditHead(dir *secstate.Dir) (auditHead, bool, error) {
 // The head is written after the audit commit, by a goroutine of its own,
 // coalesced, at most once per headEvery: a decision does not wait for more
 // fsyncs, and under load one write covers many decisions. So the file's
-// head may LAG the store's (by the decisions of about a second; more if the
-// write fails), never lead it. A crash in that window leaves a file head below
+// head may LAG the store's (by the decisions of up to ten seconds; more if
+// the write fails), never lead it. A crash in that window leaves a file head below
 // the store head, which VerifyAudit reports as a lag, not a break; entries
 // deleted within that window are not seen by this check (the cloud's copy
 // and the queued events still show them).
@@ -237,10 +237,14 @@ func (a *auditState) raise(h auditHead) {
 }
 
 // headEvery is the shortest time between two writes of the head: a save
-// is two files, each fsync'd with its directory, and a flood of audited
-// requests must not turn into four fsyncs per request on an SD card. It
-// bounds the lag: at most the decisions of about a second.
-const headEvery = time.Second
+// is two files, each fsync'd with its directory (with the file system's
+// journal, about 12 KiB written), and door actions at a human pace must
+// not each cost that on an SD card: the store's own write per action is
+// about 2 KiB. It bounds the lag: at most the decisions of ten seconds,
+// which a power cut does not lose (the store's write-ahead log keeps every
+// acknowledged entry) but which someone deleting entries from the store
+// file could take unseen by this check.
+const headEvery = 10 * time.Second
 
 func (a *auditState) run() {
 	defer close(a.done)

@@ -189,17 +189,22 @@ func (s *Store) applyGroup(group *[]*call, done func(*call, error), hooks *[]fun
 			s.pend = append(s.pend, rec)
 		}
 		if telemetry && len(*group) > 0 {
+			// Their hooks (the metrics' "recorded") wait for the flush.
+			s.heldHooks = append(s.heldHooks, *hooks...)
+			*hooks = (*hooks)[:0]
 			s.armTelemetryFlush()
 			return nil
 		}
 		if err := s.wal.sync(); err != nil {
 			// Nothing queued since the last flush is durable: take it all
 			// back (queued telemetry too, whose callers have returned).
-			s.pend = s.pend[:s.pendSynced]
+			s.pend, s.heldHooks = s.pend[:s.pendSynced], nil
 			s.discard()
 			return err
 		}
-		s.pendSynced = len(s.pend)
+		s.synced()
+		*hooks = append(s.heldHooks, *hooks...)
+		s.heldHooks = nil
 		return nil
 	}
 }
@@ -255,6 +260,7 @@ func (s *Store) checkpoint() (err error) {
 		}
 	}()
 	base := uint64(s.wtx.ID())
+	seq := s.wtx.Bucket(eventsBucket).Sequence()
 	err = s.wtx.Commit()
 	s.wtx = nil
 	if err != nil {
@@ -262,9 +268,30 @@ func (s *Store) checkpoint() (err error) {
 	}
 	s.pend, s.pendSynced = nil, 0
 	s.wal.reset(base)
+	s.durable.Store(seq)
 	s.checkpoints.Add(1)
+	for _, h := range s.heldHooks {
+		h() // queued telemetry is in the file now; none of these calls the store
+	}
+	s.heldHooks = nil
 	return nil
 }
+
+// synced notes that everything in the open transaction is durable; s.txMu
+// is held.
+func (s *Store) synced() {
+	s.pendSynced = len(s.pend)
+	if b := s.wtx.Bucket(eventsBucket); b != nil {
+		s.durable.Store(b.Sequence())
+	}
+}
+
+// DurableSeq is the highest event seq that is durable: a reading above it
+// (UpdateTelemetry) may still be lost to a power cut, and with it its seq,
+// which the next reading then takes. What leaves the hub (the outbox) stops
+// here, so that the cloud never holds an event by a seq the hub could give
+// to another.
+func (s *Store) DurableSeq() uint64 { return s.durable.Load() }
 
 // Checkpoint writes everything logged so far into the bbolt file. Run
 // calls it at its period, Close at the end; Update calls it when the log

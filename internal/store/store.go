@@ -157,6 +157,8 @@ type Store struct {
 	pend           [][]byte // the log's records since the checkpoint, to replay into a new wtx
 	pendSynced     int      // how many of pend are flushed (the rest is queued telemetry)
 	flushArmed     bool     // a flush of queued telemetry is due
+	heldHooks      []func() // OnCommit of queued telemetry: run when it is flushed
+	durable        atomic.Uint64
 	telemetryDelay time.Duration
 }
 
@@ -223,6 +225,11 @@ func Open(path string, opts Options) (*Store, Report, error) {
 	base, inst, err := fileTx(db)
 	if err == nil {
 		s.wal, err = openWAL(walPath(path), base, inst)
+	}
+	if err == nil {
+		var last uint64
+		last, err = s.LastSeq()
+		s.durable.Store(last)
 	}
 	if err != nil {
 		_ = db.Close()

@@ -162,9 +162,8 @@ func (t *Tx) DeleteBucket(name []byte) error {
 }
 
 // OnCommit runs fn once the transaction's writes are durable (in an
-// UpdateTelemetry: once they are in the file's view and will be written
-// within the store's telemetry delay). It never runs for a function that
-// failed.
+// UpdateTelemetry, at the flush that makes them so), outside the store's
+// locks. It never runs for a function that failed.
 func (t *Tx) OnCommit(fn func()) {
 	if t.w != nil {
 		t.w.onCommit = append(t.w.onCommit, fn)

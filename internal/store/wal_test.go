@@ -473,3 +473,36 @@ func FuzzApplyRedo(f *testing.F) {
 		_ = applyRedo(tx, rec)
 	})
 }
+
+type recordedClasses struct{ n map[Class]int }
+
+func (recordedClasses) Committed(time.Duration, error) {}
+func (r recordedClasses) Recorded(c Class)            { r.n[c]++ }
+
+// DurableSeq and the "recorded" hooks follow durability, not application:
+// a queued reading is above DurableSeq and unreported until a flush.
+func TestDurableSeqAndHooksWaitForTheFlush(t *testing.T) {
+	s := reopen(t, testPath(t), Options{TelemetryDelay: time.Hour})
+	r := recordedClasses{map[Class]int{}}
+	s.Observe(r)
+	door := audited("door", 0)
+	if err := s.Record("door", nil, door); err != nil {
+		t.Fatal(err)
+	}
+	reading := motionEvents()
+	if err := s.Record("hall", nil, reading); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.DurableSeq(); got != door[0].Seq {
+		t.Fatalf("DurableSeq with a reading queued: %d, want the door event's %d", got, door[0].Seq)
+	}
+	if r.n[ClassTelemetry] != 0 || r.n[ClassAudit] != 1 {
+		t.Fatalf("recorded before the flush: %v", r.n)
+	}
+	if err := s.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.DurableSeq(); got != reading[0].Seq || r.n[ClassTelemetry] != 1 {
+		t.Fatalf("after a checkpoint: DurableSeq %d (want %d), recorded %v", got, reading[0].Seq, r.n)
+	}
+}

@@ -223,7 +223,13 @@ func (o *Outbox) Refresh() (bool, error) {
 	defer o.mu.Unlock()
 	defer o.publish()
 	found := false
+	// A reading not yet durable is not queued: its seq could go to another
+	// event after a power cut, and the cloud drops duplicates by seq.
+	durable := o.st.DurableSeq()
 	for range 1 << 20 { // bounded: a page per turn, a million pages is far past any log
+		if o.m.Indexed >= durable {
+			break
+		}
 		evs, err := o.st.Events(o.m.Indexed, scanPage)
 		var ce *store.CorruptEventError
 		if errors.As(err, &ce) {
@@ -238,14 +244,19 @@ func (o *Outbox) Refresh() (bool, error) {
 		if err != nil {
 			return found, fmt.Errorf("outbox: reading the event log: %w", err)
 		}
+		n := 0
 		for _, ev := range evs {
+			if ev.Seq > durable {
+				break
+			}
 			o.m.Counts[string(ev.Class)]++
 			o.m.Indexed = ev.Seq
+			n++
 		}
-		if len(evs) > 0 {
+		if n > 0 {
 			found, o.dirty = true, true
 		}
-		if len(evs) < scanPage {
+		if n < scanPage {
 			break
 		}
 	}

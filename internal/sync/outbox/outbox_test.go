@@ -399,3 +399,32 @@ func TestYearWithTheBrokerDownStaysUnderTheBound(t *testing.T) {
 		}
 	}
 }
+
+// A reading waiting for the store's flush is not queued for the cloud: a
+// power cut would lose it and give its seq to the next event, which the
+// cloud would then drop as a duplicate. Once flushed it is queued.
+func TestReadingIsQueuedOnlyOnceDurable(t *testing.T) {
+	st, _, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{TelemetryDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	o := mustOpen(t, st, Limits{})
+	reading := []store.Event{{Class: store.ClassTelemetry, Type: "motion"}}
+	if err := st.Record("hall", nil, reading); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := o.Refresh(); err != nil || found {
+		t.Fatalf("Refresh before the flush: found %v, %v", found, err)
+	}
+	if evs := all(t, o); len(evs) != 0 {
+		t.Fatalf("queued before it was durable: %v", evs)
+	}
+	if err := st.Update(func(*store.Tx) error { return nil }); err != nil { // the next durable write flushes it
+		t.Fatal(err)
+	}
+	refresh(t, o)
+	if evs := all(t, o); len(evs) != 1 || evs[0].Seq != reading[0].Seq {
+		t.Fatalf("after the flush: %v, want the reading %d", evs, reading[0].Seq)
+	}
+}
