@@ -477,7 +477,7 @@ func FuzzApplyRedo(f *testing.F) {
 type recordedClasses struct{ n map[Class]int }
 
 func (recordedClasses) Committed(time.Duration, error) {}
-func (r recordedClasses) Recorded(c Class)            { r.n[c]++ }
+func (r recordedClasses) Recorded(c Class)             { r.n[c]++ }
 
 // DurableSeq and the "recorded" hooks follow durability, not application:
 // a queued reading is above DurableSeq and unreported until a flush.
