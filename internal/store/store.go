@@ -1,9 +1,14 @@
-// Package store owns the agent's bbolt file: opening it, its schema version, the integrity check at boot,
-// recovery of a corrupt file, group commit, device state, the event log and the hybrid logical clock
-// that stamps each event as it is appended (its ceiling reserved in secstate, see initClock).
+// Package store owns the agent's bbolt file and its write-ahead log: opening them, the schema version,
+// the integrity check at boot, recovery of a corrupt file, group commit, checkpoints, device state, the
+// event log and the hybrid logical clock that stamps each event as it is appended (its ceiling
+// reserved in secstate, see initClock).
 //
-// Other packages keep their own buckets in the same file by creating them inside Update, so that a
-// state change and the event recording it commit in one transaction.
+// A commit is one record appended to the log and flushed; the bbolt file is written only at
+// checkpoints, and Open replays the log after a crash (wal.go says why: an SD card).
+//
+// Other packages keep their own buckets in the same file by creating them inside Update, through
+// *Tx (which logs every change), so that a state change and the event recording it commit in one
+// transaction.
 package store
 
 import (
