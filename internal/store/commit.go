@@ -112,7 +112,7 @@ func (s *Store) commitGroup(group []*call, self *call) {
 	err := s.applyGroup(&group, done, &hooks)
 	switch logged := s.wal.written + s.wal.pending(); {
 	case err != nil:
-	case logged >= walSize:
+	case logged >= walMax:
 		// Nobody ran the checkpoint asked for below (no Run: a tool, a test):
 		// do it here rather than grow the log without end.
 		if cerr := s.checkpoint(); cerr != nil {

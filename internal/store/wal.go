@@ -50,11 +50,13 @@ const (
 	// and of nearly every block device. A file system that wants more makes
 	// the write fail with EINVAL, and the log goes on without O_DIRECT.
 	sector = 512
-	// walSize is preallocated; checkpointBytes of records start a
-	// checkpoint. A record bigger than the room left (a bulk import) grows
-	// the file.
-	walSize         = 4 << 20
+	// checkpointBytes of records ask Run for a checkpoint; at walMax the
+	// writer checkpoints itself. The file is preallocated walStep at a
+	// time as the log first reaches it (so a first start writes 256 KiB,
+	// not megabytes, to an SD card) and then stays: about 1.25 MiB.
+	walStep         = 256 << 10
 	checkpointBytes = 1 << 20
+	walMax          = 4 << 20
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -123,10 +125,10 @@ func openWAL(path string, base uint64, inst []byte) (*wal, error) {
 	}
 	w.size = fi.Size()
 	w.buf = alignedBuf(64 << 10)[:0]
-	if w.size < walSize {
+	if w.size < walStep {
 		// Written zeros, not fallocate: an unwritten extent is converted on
 		// its first write, which costs a journal commit at every flush.
-		if err := w.grow(walSize); err != nil {
+		if err := w.grow(walStep); err != nil {
 			_ = f.Close()
 			return nil, err
 		}
@@ -177,7 +179,7 @@ func (w *wal) sync() error {
 	}
 	end := w.bufOff + int64(len(w.buf))
 	if end > w.size {
-		if err := w.grow(end + walSize/4); err != nil {
+		if err := w.grow((end/walStep + 1) * walStep); err != nil {
 			w.drop()
 			return err
 		}

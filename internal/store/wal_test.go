@@ -384,7 +384,7 @@ func TestLongLogIsCheckpointed(t *testing.T) {
 	var first uint64
 	asked := false
 	for i := 0; s.checkpoints.Load() == 0; i++ {
-		if i > 2*walSize/len(big) {
+		if i > 2*walMax/len(big) {
 			t.Fatalf("no checkpoint after %d bytes of log", i*len(big))
 		}
 		evs := audited("door", i)
