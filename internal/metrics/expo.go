@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -63,9 +64,9 @@ func (e *expo) one(name, typ, help string, v float64) {
 
 func appendFloat(b []byte, v float64) []byte {
 	switch {
-	case v > 1.7976931348623157e308:
+	case math.IsInf(v, 1):
 		return append(b, "+Inf"...)
-	case v < -1.7976931348623157e308:
+	case math.IsInf(v, -1):
 		return append(b, "-Inf"...)
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
@@ -86,7 +87,7 @@ type vec struct {
 	buckets         []float64 // upper bounds, ascending; histograms only
 
 	mu     sync.Mutex
-	series map[string]*series // by the label values joined with \xff
+	series map[string]*series // by the label values, each prefixed by its length
 }
 
 type series struct {
@@ -107,7 +108,13 @@ func newHistogram(name, help string, buckets []float64, labels ...string) *vec {
 // get returns the series of these label values, made at zero on first use.
 // The caller holds v.mu.
 func (v *vec) get(values []string) *series {
-	key := strings.Join(values, "\xff")
+	var kb []byte
+	for _, v := range values {
+		kb = strconv.AppendInt(kb, int64(len(v)), 10)
+		kb = append(kb, ':')
+		kb = append(kb, v...)
+	}
+	key := string(kb)
 	s := v.series[key]
 	if s == nil {
 		s = &series{values: slices.Clone(values)}
@@ -155,7 +162,7 @@ func (v *vec) byName() []int {
 	return order
 }
 
-// write writes the family, its series in the order of their label values.
+// write writes the family, its series in a fixed order (by their keys).
 func (v *vec) write(e *expo) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -124,3 +124,13 @@ func TestScrapesBounded(t *testing.T) {
 		t.Errorf("store_size_bytes after the stuck scrapes: %v", v)
 	}
 }
+
+// Two series whose label values would join to the same string stay apart.
+func TestSeriesKeysDoNotCollide(t *testing.T) {
+	v := newCounter("x_total", "x", "a", "b")
+	v.add(1, "p\xffq", "r")
+	v.add(2, "p", "q\xffr")
+	if len(v.series) != 2 {
+		t.Fatalf("%d series, want 2", len(v.series))
+	}
+}
