@@ -1,6 +1,6 @@
 package config
 
-import "regexp"
+import "strings"
 
 // BLE configures the phone-key service over Bluetooth LE (internal/ble).
 // Zero values take ble.DefaultLimits; the agent runs without BLE, and says
@@ -29,16 +29,39 @@ type BLE struct {
 	WritesPerSecond int `toml:"writes_per_second"`
 }
 
-var (
-	adapterPattern    = regexp.MustCompile(`^hci[0-9]{1,3}$`)
-	namePrefixPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,16}$`)
-)
+// validAdapter reports whether s is a BlueZ adapter name: hci and 1 to 3
+// digits.
+func validAdapter(s string) bool {
+	n, ok := strings.CutPrefix(s, "hci")
+	if !ok || len(n) == 0 || len(n) > 3 {
+		return false
+	}
+	for _, c := range []byte(n) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validNamePrefix reports whether s is 1 to 16 letters, digits or dashes.
+func validNamePrefix(s string) bool {
+	if len(s) == 0 || len(s) > 16 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func (b *BLE) validate(v *validator) {
-	if b.Adapter != "" && !adapterPattern.MatchString(b.Adapter) {
+	if b.Adapter != "" && !validAdapter(b.Adapter) {
 		v.fail("ble.adapter", "%q is not a BlueZ adapter name like hci0", b.Adapter)
 	}
-	if b.NamePrefix != "" && !namePrefixPattern.MatchString(b.NamePrefix) {
+	if b.NamePrefix != "" && !validNamePrefix(b.NamePrefix) {
 		// An advertisement has 31 bytes; the name shares them with the flags
 		// and the 128-bit service UUID.
 		v.fail("ble.name_prefix", "%q is not 1 to 16 letters, digits or dashes", b.NamePrefix)

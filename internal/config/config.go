@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -268,7 +267,20 @@ func decodeError(name string, err error) error {
 
 func keyPath(k []string) string { return strings.Join(k, ".") }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+// validID reports whether s is an id: a lower-case letter or digit, then
+// up to 62 of those, - and _. A loop, not a regexp compiled at package
+// init, which ran at every start of the agent.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[0] == '_' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // validator collects the first problem, naming the device table and key.
 type validator struct {
@@ -289,7 +301,7 @@ func (v *validator) id(table string, i int, id string) string {
 	switch {
 	case id == "":
 		v.fail(key, "missing")
-	case !idPattern.MatchString(id):
+	case !validID(id):
 		v.fail(key, "%q is not a valid id (lower-case letters, digits, - and _, at most 63)", id)
 	case v.ids[id] != "":
 		v.fail(key, "duplicate device id %q (also %s)", id, v.ids[id])
@@ -332,7 +344,7 @@ func CheckSite(s string) error {
 	if s == "" {
 		return errors.New("missing")
 	}
-	if !idPattern.MatchString(s) {
+	if !validID(s) {
 		return fmt.Errorf("%q is not a valid site id (lower-case letters, digits, - and _, at most 63)", s)
 	}
 	return nil

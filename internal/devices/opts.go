@@ -2,7 +2,6 @@ package devices
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -212,9 +211,20 @@ type InputOpts struct {
 // debounce. Type must be set.
 var DefaultInputOpts = InputOpts{Active: gpio.Low, Pull: gpio.PullUp, Debounce: 50 * time.Millisecond}
 
-// sensorID is a 1-Wire id: it becomes a path under OneWireRoot, so nothing
-// else (no "/", no "..") passes.
-var sensorID = regexp.MustCompile(`^[0-9a-f]{2}-[0-9a-f]{12}$`)
+// validSensorID reports whether s is a 1-Wire id (2 lower-case hex digits,
+// -, 12 more): it becomes a path under OneWireRoot, so nothing else (no
+// "/", no "..") passes.
+func validSensorID(s string) bool {
+	if len(s) != 15 || s[2] != '-' {
+		return false
+	}
+	for i, c := range []byte(s) {
+		if i != 2 && !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate reports the first option of the lock that New cannot use.
 func (o LockOpts) Validate() error {
@@ -247,7 +257,7 @@ func (o BoilerOpts) Validate() error {
 	switch {
 	case o.Sensor == "":
 		e.fail("sensor", `missing (the DS18B20 id, e.g. "28-00000a1b2c3d")`)
-	case !sensorID.MatchString(o.Sensor):
+	case !validSensorID(o.Sensor):
 		e.fail("sensor", `%q is not a 1-Wire id like "28-00000a1b2c3d"`, o.Sensor)
 	}
 	e.within("setpoint", o.Setpoint, wire.MinSetpoint, wire.MaxSetpoint)

@@ -1,9 +1,18 @@
 // Package metrics owns the agent's Prometheus metrics and their local-only
-// HTTP endpoint (/metrics in the Prometheus text format). It keeps the
-// counters and histograms that only events can tell (decisions, recorded
-// events, commit and action latencies) and reads the rest from the parts
-// that own them at each scrape (the cloud link, the outbox, the time floor,
-// the store's size, the sessions), so that no number has two owners.
+// HTTP endpoint (/metrics in the Prometheus text format, version 0.0.4). It
+// keeps the counters and histograms that only events can tell (decisions,
+// recorded events, commit and action latencies) and reads the rest from
+// the parts that own them at each scrape (the cloud link, the outbox, the
+// time floor, the store's size, the sessions), so that no number has two
+// owners.
+//
+// The text format is written here, not by Prometheus's client library:
+// that library's package initialisation (its default registry, Go
+// collector and protobuf descriptors) ran at every start of the agent,
+// with or without [metrics], and was the largest part of a cold start under
+// emulation (docs/benchmarks.md). What it served and this package keeps:
+// counters, gauges and histograms with labels, and the process and Go
+// runtime figures an operator graphs (process_*, go_*).
 //
 // Every metric is named in docs/operations.md; the test checks that list
 // against a scrape.
@@ -16,10 +25,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/store"
@@ -55,59 +60,46 @@ type Sources struct {
 // Metrics is the registry. Its observers (Committed, Recorded, Decided,
 // ActionTook) are safe for concurrent use.
 type Metrics struct {
-	reg       *prometheus.Registry
 	src       Sources
-	decisions *prometheus.CounterVec
-	recorded  *prometheus.CounterVec
-	commits   *prometheus.HistogramVec
-	actions   *prometheus.HistogramVec
-	haCmds    *prometheus.CounterVec
-	hkCmds    *prometheus.CounterVec
+	decisions *vec
+	recorded  *vec
+	commits   *vec
+	actions   *vec
+	haCmds    *vec
+	hkCmds    *vec
+	scrapes   chan struct{} // at most cap(scrapes) scrapes at once
 }
 
-// New makes a registry with the agent's metrics and Go's runtime ones.
+// New makes a registry with the agent's metrics and the process's.
 func New(src Sources) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), src: src}
-	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: Namespace, Name: "decisions_total",
-		Help: "Access decisions recorded in the audit log, by result (granted, denied), reason code and transport.",
-	}, []string{"result", "reason", "transport"})
-	m.recorded = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: Namespace, Name: "events_recorded_total",
-		Help: "Events made durable in the event log, by class (audit, state, telemetry).",
-	}, []string{"class"})
-	m.commits = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Namespace: Namespace, Name: "store_commit_seconds",
-		Help: "Time of one group commit of the store (bbolt Update with its fsync), by result (ok, error).",
+	m := &Metrics{src: src, scrapes: make(chan struct{}, 2)}
+	m.decisions = newCounter("decisions_total",
+		"Access decisions recorded in the audit log, by result (granted, denied), reason code and transport.",
+		"result", "reason", "transport")
+	m.recorded = newCounter("events_recorded_total",
+		"Events made durable in the event log, by class (audit, state, telemetry).", "class")
+	m.commits = newHistogram("store_commit_seconds",
+		"Time of one group commit of the store (bbolt Update with its fsync), by result (ok, error).",
 		// An SD card's fsync: from a millisecond to a stuck second.
-		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"result"})
-	m.actions = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Namespace: Namespace, Name: "gpio_action_seconds",
-		Help:    "Time from an accepted action to its outputs set, by device kind and action.",
-		Buckets: []float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1},
-	}, []string{"kind", "action"})
-	m.haCmds = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: Namespace, Name: "homeassistant_commands_total",
-		Help: "Commands received from Home Assistant, by result (granted, denied, invalid, failed).",
-	}, []string{"result"})
-	m.hkCmds = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: Namespace, Name: "homekit_commands_total",
-		Help: "Characteristic writes from HomeKit controllers, by result (granted, denied, failed).",
-	}, []string{"result"})
-	m.reg.MustRegister(m.decisions, m.recorded, m.commits, m.actions, m.haCmds, m.hkCmds, scrape{m},
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}, "result")
+	m.actions = newHistogram("gpio_action_seconds",
+		"Time from an accepted action to its outputs set, by device kind and action.",
+		[]float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1}, "kind", "action")
+	m.haCmds = newCounter("homeassistant_commands_total",
+		"Commands received from Home Assistant, by result (granted, denied, invalid, failed).", "result")
+	m.hkCmds = newCounter("homekit_commands_total",
+		"Characteristic writes from HomeKit controllers, by result (granted, denied, failed).", "result")
 	// Known label values start at zero, so that a rate() over a fresh
 	// start sees the first one.
 	for _, c := range []store.Class{store.ClassAudit, store.ClassState, store.ClassTelemetry} {
-		m.recorded.WithLabelValues(string(c))
+		m.recorded.add(0, string(c))
 	}
-	m.commits.WithLabelValues("ok")
+	m.commits.touch("ok")
 	for _, r := range []string{"granted", "denied", "invalid", "failed"} {
-		m.haCmds.WithLabelValues(r)
+		m.haCmds.add(0, r)
 	}
 	for _, r := range []string{"granted", "denied", "failed"} {
-		m.hkCmds.WithLabelValues(r)
+		m.hkCmds.add(0, r)
 	}
 	return m
 }
@@ -118,11 +110,11 @@ func (m *Metrics) Committed(d time.Duration, err error) {
 	if err != nil {
 		r = "error"
 	}
-	m.commits.WithLabelValues(r).Observe(d.Seconds())
+	m.commits.observe(d.Seconds(), r)
 }
 
 // Recorded implements store.Observer.
-func (m *Metrics) Recorded(c store.Class) { m.recorded.WithLabelValues(string(c)).Inc() }
+func (m *Metrics) Recorded(c store.Class) { m.recorded.add(1, string(c)) }
 
 // Decided is a localauth.DecisionObserver.
 func (m *Metrics) Decided(d localauth.Decision, transport string) {
@@ -130,23 +122,37 @@ func (m *Metrics) Decided(d localauth.Decision, transport string) {
 	if d.Granted {
 		r = "granted"
 	}
-	m.decisions.WithLabelValues(r, string(d.Reason), transport).Inc()
+	m.decisions.add(1, r, string(d.Reason), transport)
 }
 
 // ActionTook is a devices.ActionTimer.
 func (m *Metrics) ActionTook(kind, action string, took time.Duration) {
-	m.actions.WithLabelValues(kind, action).Observe(took.Seconds())
+	m.actions.observe(took.Seconds(), kind, action)
 }
 
 // HACommand counts one command from Home Assistant.
-func (m *Metrics) HACommand(result string) { m.haCmds.WithLabelValues(result).Inc() }
+func (m *Metrics) HACommand(result string) { m.haCmds.add(1, result) }
 
 // HomeKitCommand counts one write from a HomeKit controller.
-func (m *Metrics) HomeKitCommand(result string) { m.hkCmds.WithLabelValues(result).Inc() }
+func (m *Metrics) HomeKitCommand(result string) { m.hkCmds.add(1, result) }
 
-// Handler serves the registry in the Prometheus text format.
+// Handler serves the registry in the Prometheus text format. At most two
+// scrapes run at once; a third is answered 503, as a scraper stuck on a
+// slow source must not pile up goroutines.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: nil, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: 2, Timeout: 5 * time.Second})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case m.scrapes <- struct{}{}:
+			defer func() { <-m.scrapes }()
+		default:
+			http.Error(w, "too many scrapes at once", http.StatusServiceUnavailable)
+			return
+		}
+		var e expo
+		m.write(&e)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_, _ = w.Write(e.b)
+	})
 }
 
 // Serve serves /metrics on ln until ctx ends, then shuts down within a
@@ -173,35 +179,14 @@ func (m *Metrics) Serve(ctx context.Context, ln net.Listener, log *slog.Logger) 
 	return ctx.Err()
 }
 
-// scrape reads the sources at each scrape.
-type scrape struct{ m *Metrics }
-
-func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(Namespace+"_"+name, help, labels, nil)
-}
-
-var (
-	descCloudUp       = desc("cloud_connected", "1 while the cloud MQTT link is up.")
-	descCloudAttempts = desc("cloud_connect_attempts_total", "Connection attempts of the cloud link since start (reconnects are attempts after the first).")
-	descPending       = desc("outbox_pending", "Events queued for the cloud, by class.", "class")
-	descOldest        = desc("outbox_oldest_age_seconds", "Age of the oldest event queued for the cloud (all classes: the outbox drains in one order); 0 when empty.")
-	descShed          = desc("events_shed_total", "Events shed by the outbox's class bounds since start, by class (audit is never shed).", "class")
-	descLastSync      = desc("cloud_last_ack_timestamp_seconds", "When the broker last acknowledged an event (Unix seconds); absent before the first.")
-	descFloor         = desc("time_floor_timestamp_seconds", "The trusted-time floor (Unix seconds).")
-	descFloorLag      = desc("time_floor_lag_seconds", "Wall clock minus the trusted-time floor: large when the clock jumped or the floor is behind.")
-	descAnchorAge     = desc("time_anchor_age_seconds", "Age of the last time anchor (signed timestamp or NTP); -1 with none in this run.")
-	descTrusted       = desc("time_trusted", "1 when the last time anchor is within the bound that requires_trusted_time grants need.")
-	descStoreSize     = desc("store_size_bytes", "Size of the store file.")
-	descLAN           = desc("lan_sessions", "Open LAN sessions (PIN logins).")
-	descBLE           = desc("ble_sessions", "Open BLE sessions.")
-	descHA            = desc("homeassistant_connected", "1 while the Home Assistant bridge is connected to its broker.")
-)
-
-func (s scrape) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCloudUp, descCloudAttempts, descPending, descOldest, descShed, descLastSync,
-		descFloor, descFloorLag, descAnchorAge, descTrusted, descStoreSize, descLAN, descBLE, descHA} {
-		ch <- d
+// write writes every family: the event counters and histograms, the
+// sources' gauges, then the process's.
+func (m *Metrics) write(e *expo) {
+	for _, v := range []*vec{m.decisions, m.recorded, m.commits, m.actions, m.haCmds, m.hkCmds} {
+		v.write(e)
 	}
+	m.writeSources(e)
+	writeProcess(e)
 }
 
 func b2f(b bool) float64 {
@@ -211,48 +196,47 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-func (s scrape) Collect(ch chan<- prometheus.Metric) {
-	src := s.m.src
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	counter := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
-	}
+func (m *Metrics) writeSources(e *expo) {
+	src := m.src
 	if src.Cloud != nil {
 		c := src.Cloud()
-		gauge(descCloudUp, b2f(c.Connected))
-		counter(descCloudAttempts, float64(c.Attempts))
-		gauge(descOldest, c.Oldest.Seconds())
-		for _, class := range []store.Class{store.ClassAudit, store.ClassState, store.ClassTelemetry} {
-			gauge(descPending, float64(c.Pending[string(class)]), string(class))
-			counter(descShed, float64(c.Shed[string(class)]), string(class))
+		e.one("cloud_connected", gauge, "1 while the cloud MQTT link is up.", b2f(c.Connected))
+		e.one("cloud_connect_attempts_total", counter, "Connection attempts of the cloud link since start (reconnects are attempts after the first).", float64(c.Attempts))
+		e.one("outbox_oldest_age_seconds", gauge, "Age of the oldest event queued for the cloud (all classes: the outbox drains in one order); 0 when empty.", c.Oldest.Seconds())
+		classes := []store.Class{store.ClassAudit, store.ClassState, store.ClassTelemetry}
+		e.family(Namespace+"_outbox_pending", gauge, "Events queued for the cloud, by class.")
+		for _, class := range classes {
+			e.sample(Namespace+"_outbox_pending", float64(c.Pending[string(class)]), "class", string(class))
+		}
+		e.family(Namespace+"_events_shed_total", counter, "Events shed by the outbox's class bounds since start, by class (audit is never shed).")
+		for _, class := range classes {
+			e.sample(Namespace+"_events_shed_total", float64(c.Shed[string(class)]), "class", string(class))
 		}
 		if !c.Sent.IsZero() {
-			gauge(descLastSync, float64(c.Sent.UnixMilli())/1000)
+			e.one("cloud_last_ack_timestamp_seconds", gauge, "When the broker last acknowledged an event (Unix seconds); absent before the first.", float64(c.Sent.UnixMilli())/1000)
 		}
 	}
 	if src.Time != nil {
 		t := src.Time()
-		gauge(descFloor, float64(t.Floor.UnixMilli())/1000)
-		gauge(descFloorLag, t.Wall.Sub(t.Floor).Seconds())
+		e.one("time_floor_timestamp_seconds", gauge, "The trusted-time floor (Unix seconds).", float64(t.Floor.UnixMilli())/1000)
+		e.one("time_floor_lag_seconds", gauge, "Wall clock minus the trusted-time floor: large when the clock jumped or the floor is behind.", t.Wall.Sub(t.Floor).Seconds())
 		age := -1.0
 		if t.AnchorAge >= 0 {
 			age = t.AnchorAge.Seconds()
 		}
-		gauge(descAnchorAge, age)
-		gauge(descTrusted, b2f(t.Trusted))
+		e.one("time_anchor_age_seconds", gauge, "Age of the last time anchor (signed timestamp or NTP); -1 with none in this run.", age)
+		e.one("time_trusted", gauge, "1 when the last time anchor is within the bound that requires_trusted_time grants need.", b2f(t.Trusted))
 	}
 	if src.StoreSize != nil {
-		gauge(descStoreSize, float64(src.StoreSize()))
+		e.one("store_size_bytes", gauge, "Size of the store file.", float64(src.StoreSize()))
 	}
 	if src.LANSessions != nil {
-		gauge(descLAN, float64(src.LANSessions()))
+		e.one("lan_sessions", gauge, "Open LAN sessions (PIN logins).", float64(src.LANSessions()))
 	}
 	if src.BLESessions != nil {
-		gauge(descBLE, float64(src.BLESessions()))
+		e.one("ble_sessions", gauge, "Open BLE sessions.", float64(src.BLESessions()))
 	}
 	if src.HA != nil {
-		gauge(descHA, b2f(src.HA()))
+		e.one("homeassistant_connected", gauge, "1 while the Home Assistant bridge is connected to its broker.", b2f(src.HA()))
 	}
 }

@@ -13,9 +13,9 @@ package rpi
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -57,16 +57,17 @@ const defaultOneWirePin = 4
 // 40-pin header carries GPIO0..GPIO27.
 const maxBCM = 53
 
-// Pin names accepted: "GPIO17" (periph's name on a Pi), "BCM17" or "17".
-var bcmPattern = regexp.MustCompile(`^(?:GPIO|BCM)?([0-9]{1,2})$`)
-
-// BCM maps a pin name from the config to its BCM number.
+// BCM maps a pin name from the config to its BCM number. Pin names
+// accepted: "GPIO17" (periph's name on a Pi), "BCM17" or "17".
 func BCM(name string) (int, error) {
-	m := bcmPattern.FindStringSubmatch(name)
-	if m == nil {
+	digits, ok := strings.CutPrefix(name, "GPIO")
+	if !ok {
+		digits, _ = strings.CutPrefix(name, "BCM")
+	}
+	if len(digits) == 0 || len(digits) > 2 || strings.Trim(digits, "0123456789") != "" {
 		return 0, fmt.Errorf("%q: %w (the firmware numbers pins by BCM: write e.g. \"GPIO17\")", name, ErrPinName)
 	}
-	n, _ := strconv.Atoi(m[1]) // two digits: cannot fail
+	n, _ := strconv.Atoi(digits) // one or two digits: cannot fail
 	if n > maxBCM {
 		return 0, fmt.Errorf("%q: %w (BCM pins are GPIO0..GPIO%d)", name, ErrPinName, maxBCM)
 	}

@@ -27,7 +27,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 )
 
@@ -56,7 +55,20 @@ const (
 	sumSize    = sha256.Size
 )
 
-var validName = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+// validName reports whether name is 1 to 32 of a-z, 0-9, _ and -: a file
+// name, never a path. A loop, not a regexp: compiling one at package init
+// ran at every start of the agent (3.5 ms under qemu-aarch64).
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 32 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Dir is a directory of records. Its methods are safe for concurrent use;
 // writes of one record are serialised.
@@ -82,7 +94,7 @@ func (d *Dir) Path() string { return d.path }
 // ErrNotFound when no copy exists and ErrDamaged (naming the files) when
 // copies exist but none is whole.
 func (d *Dir) Load(name string) ([]byte, error) {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("%w: %q", ErrBadName, name)
 	}
 	d.mu.Lock()
@@ -118,7 +130,7 @@ func (d *Dir) Load(name string) ([]byte, error) {
 
 // Save replaces the record name with data, durably, before it returns.
 func (d *Dir) Save(name string, data []byte) error {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return fmt.Errorf("%w: %q", ErrBadName, name)
 	}
 	if len(data) > MaxSize {

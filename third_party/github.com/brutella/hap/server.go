@@ -9,7 +9,6 @@ import (
 	"github.com/brutella/hap/characteristic"
 	"github.com/brutella/hap/log"
 	"github.com/go-chi/chi"
-	"github.com/go-chi/chi/middleware"
 	"github.com/xiam/to"
 	godiacritics "gopkg.in/Regis24GmbH/go-diacritics.v2"
 
@@ -81,7 +80,7 @@ type ServeMux interface {
 // If more than one accessory is added to the server, *a* acts as a bridge.
 func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error) {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestLogger(&middleware.DefaultLogFormatter{Logger: log.Debug, NoColor: true}))
+	r.Use(logRequests)
 
 	st := &storer{store}
 	if err := migrate(st); err != nil {
@@ -132,7 +131,7 @@ func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error)
 
 	// Group handlers for tlv8 and json encoded content.
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.SetHeader("Content-Type", HTTPContentTypePairingTLV8))
+		r.Use(setHeader("Content-Type", HTTPContentTypePairingTLV8))
 		r.Post("/pair-setup", s.pairSetup)
 		r.Post("/pair-verify", s.pairVerify)
 		r.Post("/identify", s.identify)
@@ -142,7 +141,7 @@ func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error)
 	// The json encoded content is encrypted. The encryption keys
 	// are stored in a session. The de-/encryption is done by a Conn.
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.SetHeader("Content-Type", HTTPContentTypeHAPJson))
+		r.Use(setHeader("Content-Type", HTTPContentTypeHAPJson))
 		r.Get("/accessories", s.getAccessories)
 		r.Get("/characteristics", s.getCharacteristics)
 		r.Put("/characteristics", s.putCharacteristics)
