@@ -367,7 +367,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client went away; nothing to do
+	// Compact: a phone on a weak Wi-Fi link reads it, not a person (the
+	// CLI indents what it prints).
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
 }

@@ -208,20 +208,7 @@ func (l *LAN) Serve(ctx context.Context, ln net.Listener) error {
 	l.mu.Lock()
 	l.listen = ln.Addr().String()
 	l.mu.Unlock()
-	srv := &http.Server{
-		Handler:           l.Handler(),
-		TLSConfig:         l.TLSConfig(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		// An action may wait for its record (devices: up to 3 s) after the
-		// decision's own commit.
-		WriteTimeout:   15 * time.Second,
-		IdleTimeout:    60 * time.Second,
-		MaxHeaderBytes: maxHeaderBytes,
-		// Browsers that have not accepted the self-signed certificate yet
-		// end every handshake with an error: not worth a log line each.
-		ErrorLog: slog.NewLogLogger(l.log.Handler(), slog.LevelDebug),
-	}
+	srv := l.server()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(tls.NewListener(ln, srv.TLSConfig)) }()
 	select {
@@ -235,6 +222,24 @@ func (l *LAN) Serve(ctx context.Context, ln net.Listener) error {
 		srv.Close()
 	}
 	return nil
+}
+
+// server is the HTTP server of Serve, with its limits.
+func (l *LAN) server() *http.Server {
+	return &http.Server{
+		Handler:           l.Handler(),
+		TLSConfig:         l.TLSConfig(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		// An action may wait for its record (devices: up to 3 s) after the
+		// decision's own commit.
+		WriteTimeout:   15 * time.Second,
+		IdleTimeout:    60 * time.Second,
+		MaxHeaderBytes: maxHeaderBytes,
+		// Browsers that have not accepted the self-signed certificate yet
+		// end every handshake with an error: not worth a log line each.
+		ErrorLog: slog.NewLogLogger(l.log.Handler(), slog.LevelDebug),
+	}
 }
 
 // route is one API path: its method's handler, and a JSON 405 for the

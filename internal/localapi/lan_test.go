@@ -232,7 +232,11 @@ func TestLANCSRF(t *testing.T) {
 	b := e.browser()
 	b.login("alice", "1234")
 	want(t, "no token", b.do("POST", "/api/v1/devices/light/action", LANActionRequest{Action: "on"}, csrfHeader, ""), 403, "csrf_missing")
-	want(t, "wrong token", b.do("POST", "/api/v1/devices/light/action", LANActionRequest{Action: "on"}, csrfHeader, "x"+b.csrf[1:]), 403, "csrf_invalid")
+	// One character off (flipped, not replaced: a token that begins with
+	// the replacement would be the right one, 1 run in 64).
+	wrong := []byte(b.csrf)
+	wrong[0] ^= 1
+	want(t, "wrong token", b.do("POST", "/api/v1/devices/light/action", LANActionRequest{Action: "on"}, csrfHeader, string(wrong)), 403, "csrf_invalid")
 	other := e.browser()
 	other.login("alice", "1234")
 	want(t, "another session's token", b.do("POST", "/api/v1/devices/light/action", LANActionRequest{Action: "on"}, csrfHeader, other.csrf), 403, "csrf_invalid")

@@ -64,6 +64,12 @@ func (c *KeyClient) Challenge(device, action string) (*wire.Challenge, error) {
 	if err := c.do(http.MethodPost, "/api/v1/challenge", ChallengeRequest{Device: device, Action: action}, &ans); err != nil {
 		return nil, err
 	}
+	return checkChallenge(&ans, device, action)
+}
+
+// checkChallenge is what the phone checks of a challenge answer: signed by
+// the hub key it names, for the device and action it asked for.
+func checkChallenge(ans *ChallengeAnswer, device, action string) (*wire.Challenge, error) {
 	ch, msg, err := wire.ParseChallenge(ans.Challenge)
 	if err != nil {
 		return nil, fmt.Errorf("the hub's challenge: %w", err)

@@ -2,8 +2,6 @@ package localauth
 
 import (
 	"bytes"
-
-	"crypto"
 	"slices"
 	"time"
 
@@ -132,10 +130,13 @@ func (k *Keeper) Decide(req Request) (Decision, error) {
 // chain is a verified grant chain.
 type chain struct {
 	leaf        *wire.Grant
-	leafKey     crypto.PublicKey
 	leafHolder  wire.ID
 	owner       *wire.Grant // nil unless leaf is a delegation
 	ownerHolder wire.ID
+	// leafVerifier checks the holder's proofs: made once per verified
+	// chain, because building one validates a P-256 point, a good part of
+	// a verification. nil for a key it cannot check: every proof fails.
+	leafVerifier *wire.Verifier
 }
 
 // authorityGrant is the grant of the chain an authority signed.
@@ -255,8 +256,7 @@ func (k *Keeper) evaluate(req Request, proof *wire.Proof, proofMsg *wire.Signed,
 
 	// 8. holder proof: signed by the holder key, for this hub, device and
 	// action (the nonce was matched in step 1).
-	v, err := wire.NewVerifier(c.leafKey)
-	if err != nil || proofMsg.Verify(v) != nil {
+	if c.leafVerifier == nil || proofMsg.Verify(c.leafVerifier) != nil {
 		return ReasonBadProof
 	}
 	if !bytes.Equal(proof.Hub, k.hubID[:]) || proof.Device != req.Device || proof.Action != req.Action {
@@ -305,8 +305,9 @@ func (k *Keeper) parseChain(grants [][]byte, d *Decision) (*chain, Reason) {
 		return nil, ReasonMalformedGrant
 	}
 	c := &chain{leaf: leaf}
-	c.leafKey, _ = leaf.HolderKey() // validated by ParseGrant
-	c.leafHolder, _ = wire.KeyIDOf(c.leafKey)
+	leafKey, _ := leaf.HolderKey() // validated by ParseGrant
+	c.leafHolder, _ = wire.KeyIDOf(leafKey)
+	c.leafVerifier, _ = wire.NewVerifier(leafKey)
 	d.GrantID, d.KeyID, d.Role, d.Name = wire.IDFrom(leaf.ID), c.leafHolder, leaf.Role, leaf.Name
 
 	if leaf.Delegator == nil {
