@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/edgeagent/edgeagent/internal/localauth"
+	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -49,7 +48,7 @@ import (
 //	json-*       the four bodies decoded and encoded by the handlers' code
 //	challenge-*  Keeper.Challenge: a nonce made and signed
 //	decide-*     Keeper.Decide: the decision with its durable audit commit
-//	commit-*     a bare bbolt commit of an audit entry's size (the floor
+//	commit-*     a bare store commit of an audit entry's size (the floor
 //	             of decide's commit)
 //	device-*     Hub.Do: the pin write and the device's own durable record
 //	gpio-*       the simulated pin write alone, inside device
@@ -279,7 +278,7 @@ func floorOp(b *testing.B, commit func()) func() {
 // of an audit entry in a bucket of its own.
 func floorCommit(b *testing.B, e *lanEnv) func() {
 	bucket := []byte("bench_floor")
-	if err := e.st.Update(func(tx *bbolt.Tx) error {
+	if err := e.st.Update(func(tx *store.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucket)
 		return err
 	}); err != nil {
@@ -289,7 +288,7 @@ func floorCommit(b *testing.B, e *lanEnv) func() {
 	var seq uint64
 	return func() {
 		seq++
-		if err := e.st.Update(func(tx *bbolt.Tx) error {
+		if err := e.st.Update(func(tx *store.Tx) error {
 			return tx.Bucket(bucket).Put(fmt.Appendf(nil, "%016x", seq), value)
 		}); err != nil {
 			b.Fatal(err)
