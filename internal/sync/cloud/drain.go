@@ -10,6 +10,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
@@ -26,60 +27,55 @@ func (s *Service) session(ctx context.Context, sess *mqttlink.Session) {
 	<-done
 }
 
-// ack is a PUBACK (or a failed publish) for one event.
-type ack struct {
-	ref outbox.Ref
-	err error
-}
+// Grouping the cursor's commits: the delivered cursor is written (one
+// commit, an fsync) when the drain has caught up with the log, else once
+// recordGroup events are acknowledged or the oldest acknowledgement not yet
+// recorded is recordEvery old. A backlog drained at the default 200/s then
+// costs one commit a second, not one per PUBACK (an SD card wears by
+// commits), and an unlimited drain one per recordGroup events. What a
+// crash loses is only the record of PUBACKs: those events are sent again
+// (at least once; the cloud drops duplicates by id), never lost.
+const (
+	recordGroup = 1024
+	recordEvery = time.Second
+)
 
 // drain publishes queued events in seq order, at most Window awaiting their
-// PUBACK and at most DrainRate per second, and acknowledges each to the
-// outbox when its PUBACK arrives on this connection. Everything unacknowledged when
-// the connection ends is sent again by the next session, from the start of
-// the queue: the outbox, not paho's store, is the source of truth.
+// PUBACK and at most DrainRate per second, and acknowledges them to the
+// outbox (grouped, see recordGroup) when their PUBACKs arrive on this
+// connection. Everything unacknowledged when the connection ends is sent
+// again by the next session, from the start of the queue: the outbox, not
+// paho's store, is the source of truth.
 func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	window := s.opts.Window
-	acks := make(chan ack, window)
-	// One goroutine waits for the tokens in publish order (a broker
-	// acknowledges in order; one that does not only makes a later PUBACK
-	// wait for an earlier one): no goroutine per event. At most window
-	// tokens are outstanding, so neither channel ever blocks the loop.
-	tokens := make(chan published, window)
-	defer close(tokens)
-	go waitAcks(ctx, tokens, acks)
-	inflight := map[uint64]time.Time{} // seq -> when published
-	var queue []store.Event            // read ahead from the outbox, not yet published
-	var after uint64                   // the last seq read
-	var done []outbox.Ref              // acknowledged by the broker, not yet recorded
+	// In flight, in publish order. The loop waits on the oldest token: a
+	// broker acknowledges in order (MQTT 3.1.1 §4.6), and one that does
+	// not only makes a later PUBACK wait for an earlier one. No goroutine
+	// per event, none per session.
+	inflight := make([]published, 0, window)
+	var queue []store.Event // read ahead from the outbox, not yet published
+	var after uint64        // the last seq read
+	var caughtUp bool       // the last read of the outbox found nothing more
+	var done []outbox.Ref   // acknowledged by the broker, not yet recorded
+	var doneSince time.Time // when the oldest of done was acknowledged
 	rate := limiter{rate: s.opts.DrainRate, burst: float64(window)}
-	timer := make(chan struct{}, 1)
-	var armed bool
-	arm := func(d time.Duration) {
-		if armed {
-			return
-		}
-		armed = true
-		s.clk.AfterFunc(d, func() {
-			select {
-			case timer <- struct{}{}:
-			default:
-			}
-		})
-	}
+	// Two alarms, not one shared: while the watchdog's was armed (a second
+	// ahead), a refused token armed nothing, and a broker that answers at
+	// once held a default-rate drain to a window a second (62/s, not 200).
+	nextToken := alarm{c: make(chan struct{}, 1)}
+	watchdog := alarm{c: make(chan struct{}, 1)}
 	// Recording acknowledged events costs a commit (an fsync); done in
-	// their own goroutine, they group themselves under load and never stall
-	// the publishing. The session waits for the last record before it
-	// ends, so that the next one does not resend what was acknowledged.
+	// their own goroutine, they never stall the publishing. The session
+	// records what is left and waits for it before it ends, so that the
+	// next one does not resend what was acknowledged.
 	rec := newRecorder(s)
-	defer rec.close()
-	flush := func() {
+	defer func() {
 		rec.add(done)
-		done = done[:0]
-	}
+		rec.close()
+	}()
 	// The watchdog: a PUBACK overdue by this much means a connection paho's
 	// keepalive has not caught yet (it should have).
 	overdue := 2*s.keepAlive + 10*time.Second
-	watch := time.Duration(0)
 
 	for {
 		// Publish while the window and the rate allow.
@@ -88,72 +84,74 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 				evs, err := s.ob.Next(after, window)
 				if err != nil {
 					s.log.Error("cloud: reading the outbox", "err", err)
-					break
 				}
-				if len(evs) == 0 {
+				caughtUp = len(evs) == 0
+				if caughtUp {
 					break
 				}
 				queue = evs
 			}
 			ok, wait := rate.take(s.clk.Now())
 			if !ok {
-				arm(wait)
+				nextToken.arm(s.clk, wait)
 				break
 			}
 			ev := queue[0]
 			queue = queue[1:]
 			after = ev.Seq
+			ref := outbox.Ref{Seq: ev.Seq, Class: ev.Class}
 			payload, err := outbox.NewEnvelope(s.site, s.instance, ev).Marshal()
 			if err != nil {
 				// Cannot happen for what the store decoded; drop rather than
 				// stall the queue on it forever.
 				s.log.Error("cloud: cannot encode event; dropping it", "seq", ev.Seq, "err", err)
-				done = append(done, outbox.Ref{Seq: ev.Seq, Class: ev.Class})
-				flush()
+				rec.add([]outbox.Ref{ref})
 				continue
 			}
 			tok := sess.Publish(s.topics.Evt, false, payload)
-			inflight[ev.Seq] = s.clk.Now()
-			tokens <- published{tok, outbox.Ref{Seq: ev.Seq, Class: ev.Class}}
+			inflight = append(inflight, published{tok: tok, ref: ref, sent: s.clk.Now()})
 		}
-		if len(inflight) > 0 && watch == 0 {
-			watch = time.Second
-			arm(watch)
+		if len(done) > 0 {
+			idle := caughtUp && len(queue) == 0 && len(inflight) == 0
+			if idle || len(done) >= recordGroup || s.clk.Now().Sub(doneSince) >= recordEvery {
+				rec.add(done)
+				done = done[:0]
+			}
+		}
+		if len(inflight) > 0 {
+			watchdog.arm(s.clk, time.Second)
+		}
+		var oldest <-chan struct{}
+		if len(inflight) > 0 {
+			oldest = inflight[0].tok.Done()
 		}
 
 		select {
-		case a := <-acks:
-			// Take every PUBACK that is already here, then record them in
-			// one transaction: under load the records group themselves.
-			for {
-				delete(inflight, a.ref.Seq)
-				if a.err != nil {
-					sess.Drop(fmt.Errorf("publish failed: %w", a.err))
+		case <-oldest:
+			// Take every PUBACK that is already here, in order.
+			n := 0
+			for ; n < len(inflight) && isDone(inflight[n].tok); n++ {
+				if err := inflight[n].tok.Error(); err != nil {
+					sess.Drop(fmt.Errorf("publish failed: %w", err))
 					return
 				}
-				done = append(done, a.ref)
-				var more bool
-				select {
-				case a, more = <-acks:
-				default:
+				if len(done) == 0 {
+					doneSince = s.clk.Now()
 				}
-				if !more {
-					break
-				}
+				done = append(done, inflight[n].ref)
 			}
+			inflight = append(inflight[:0], inflight[n:]...)
 			s.mu.Lock()
 			s.lastSync = s.clk.Now()
 			s.mu.Unlock()
-			flush()
 		case <-s.wake:
-		case <-timer:
-			armed, watch = false, 0
-			now := s.clk.Now()
-			for seq, sent := range inflight {
-				if now.Sub(sent) > overdue {
-					sess.Drop(fmt.Errorf("no PUBACK for event %d in %s", seq, overdue))
-					return
-				}
+		case <-nextToken.c:
+			nextToken.armed = false
+		case <-watchdog.c:
+			watchdog.armed = false
+			if len(inflight) > 0 && s.clk.Now().Sub(inflight[0].sent) > overdue {
+				sess.Drop(fmt.Errorf("no PUBACK for event %d in %s", inflight[0].ref.Seq, overdue))
+				return
 			}
 		case <-ctx.Done():
 			return
@@ -163,25 +161,38 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 
 // published is an event's publish awaiting its PUBACK.
 type published struct {
-	tok mqtt.Token
-	ref outbox.Ref
+	tok  mqtt.Token
+	ref  outbox.Ref
+	sent time.Time
 }
 
-// waitAcks reports each token's outcome in publish order, until tokens is
-// closed or the session ends (with a persistent session paho may never
-// complete a token of a lost connection).
-func waitAcks(ctx context.Context, tokens <-chan published, acks chan<- ack) {
-	for p := range tokens {
+// alarm is a one-shot timer on the service's clock, armed again after it
+// fired; only the drain's goroutine touches armed.
+type alarm struct {
+	c     chan struct{}
+	armed bool
+}
+
+func (a *alarm) arm(clk clock.Clock, d time.Duration) {
+	if a.armed {
+		return
+	}
+	a.armed = true
+	clk.AfterFunc(d, func() {
 		select {
-		case <-p.tok.Done():
-			select {
-			case acks <- ack{p.ref, p.tok.Error()}:
-			case <-ctx.Done():
-				return
-			}
-		case <-ctx.Done():
-			return
+		case a.c <- struct{}{}:
+		default:
 		}
+	})
+}
+
+// isDone reports whether t has completed.
+func isDone(t mqtt.Token) bool {
+	select {
+	case <-t.Done():
+		return true
+	default:
+		return false
 	}
 }
 

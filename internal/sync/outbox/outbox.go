@@ -28,6 +28,7 @@
 package outbox
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -419,6 +420,9 @@ func (o *Outbox) Next(after uint64, n int) ([]store.Event, error) {
 // queued, and the cursor moves over every event acknowledged in a row.
 // Acking an event twice, or one a bound has shed meanwhile, is harmless.
 func (o *Outbox) Ack(refs []Ref) error {
+	if !slices.IsSortedFunc(refs, byRefSeq) {
+		refs = slices.SortedFunc(slices.Values(refs), byRefSeq)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	defer o.publish()
@@ -431,23 +435,35 @@ func (o *Outbox) Ack(refs []Ref) error {
 		m.Counts = maps.Clone(o.m.Counts)
 		acked = maps.Clone(o.acked)
 		cursor = o.st.Delivered(tx)
-		for _, r := range refs {
-			if r.Seq <= cursor || r.Seq > m.Indexed || acked[r.Seq] || !o.st.HasEvent(tx, r.Seq) {
-				continue
+		// One walk over the log's seqs above the cursor (read, nothing
+		// decoded) up to the last ref: it finds which refs are still in the
+		// log (a bound may have shed one; it was uncounted then) without a
+		// lookup per ref, and moves the cursor over the acknowledged run,
+		// stopping at the first event still awaited.
+		i, moving := 0, true
+		err := o.st.ForEachSeq(tx, cursor, func(seq uint64) bool {
+			for i < len(refs) && refs[i].Seq < seq {
+				i++ // not in the log
 			}
-			acked[r.Seq] = true
-			m.Counts[string(r.Class)] = max(0, m.Counts[string(r.Class)]-1)
-		}
-		// The cursor moves over acknowledged events and stops at the first
-		// one still awaited (its seqs are read, nothing decoded).
-		if err := o.st.ForEachSeq(tx, cursor, func(seq uint64) bool {
-			if !acked[seq] {
+			if seq > m.Indexed || (i == len(refs) && !moving) {
 				return false
 			}
-			delete(acked, seq)
-			cursor = seq
+			if i < len(refs) && refs[i].Seq == seq {
+				if !acked[seq] {
+					acked[seq] = true
+					m.Counts[string(refs[i].Class)] = max(0, m.Counts[string(refs[i].Class)]-1)
+				}
+				i++
+			}
+			if moving && acked[seq] {
+				delete(acked, seq)
+				cursor = seq
+			} else {
+				moving = false
+			}
 			return true
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		if err := o.st.SetDelivered(tx, cursor); err != nil {
@@ -463,6 +479,8 @@ func (o *Outbox) Ack(refs []Ref) error {
 	o.delivered.Store(cursor)
 	return nil
 }
+
+func byRefSeq(a, b Ref) int { return cmp.Compare(a.Seq, b.Seq) }
 
 // remove writes the counters without refs and the list of refs about to go,
 // then deletes them; o.mu is held. Refs must be counted (seq <= Indexed) so
