@@ -53,7 +53,8 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	// not only makes a later PUBACK wait for an earlier one. No goroutine
 	// per event, none per session.
 	inflight := make([]published, 0, window)
-	var queue []store.Event // read ahead from the outbox, not yet published
+	var read []store.Event  // the last window read from the outbox, reused
+	var queue []store.Event // the part of it not yet published
 	var after uint64        // the last seq read
 	var caughtUp bool       // the last read of the outbox found nothing more
 	var done []outbox.Ref   // acknowledged by the broker, not yet recorded
@@ -81,15 +82,16 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 		// Publish while the window and the rate allow.
 		for len(inflight) < window {
 			if len(queue) == 0 {
-				evs, err := s.ob.Next(after, window)
+				var err error
+				read, err = s.ob.AppendNext(read[:0], after, window)
 				if err != nil {
 					s.log.Error("cloud: reading the outbox", "err", err)
 				}
-				caughtUp = len(evs) == 0
+				caughtUp = len(read) == 0
 				if caughtUp {
 					break
 				}
-				queue = evs
+				queue = read
 			}
 			ok, wait := rate.take(s.clk.Now())
 			if !ok {
@@ -100,7 +102,7 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 			queue = queue[1:]
 			after = ev.Seq
 			ref := outbox.Ref{Seq: ev.Seq, Class: ev.Class}
-			payload, err := outbox.NewEnvelope(s.site, s.instance, ev).Marshal()
+			payload, err := outbox.Encode(s.site, s.instance, ev)
 			if err != nil {
 				// Cannot happen for what the store decoded; drop rather than
 				// stall the queue on it forever.

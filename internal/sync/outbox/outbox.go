@@ -399,21 +399,31 @@ func (o *Outbox) scan(fn func(store.Event) error) error {
 // Next returns up to n queued events with seq > after, in seq order, among
 // those Refresh has counted and the cloud has not acknowledged.
 func (o *Outbox) Next(after uint64, n int) ([]store.Event, error) {
+	return o.AppendNext(nil, after, n)
+}
+
+// AppendNext is Next appending to dst: a drain that reuses its slice reads
+// a window without allocating one.
+func (o *Outbox) AppendNext(dst []store.Event, after uint64, n int) ([]store.Event, error) {
 	after = max(after, o.delivered.Load())
 	indexed := o.indexed.Load()
-	if after >= indexed {
-		return nil, nil
+	if after >= indexed || n <= 0 {
+		return dst, nil
 	}
-	evs, err := o.st.Events(after, n)
+	n0 := len(dst)
+	err := o.st.View(func(tx *bbolt.Tx) error {
+		return o.st.ForEachEvent(tx, after, func(ev store.Event) bool {
+			if ev.Seq > indexed {
+				return false
+			}
+			dst = append(dst, ev)
+			return len(dst) < n0+n
+		})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("outbox: reading the event log: %w", err)
+		return dst[:n0], fmt.Errorf("outbox: reading the event log: %w", err)
 	}
-	for i, ev := range evs {
-		if ev.Seq > indexed {
-			return evs[:i], nil
-		}
-	}
-	return evs, nil
+	return dst, nil
 }
 
 // Ack records events the broker has acknowledged: they stop counting as
