@@ -47,16 +47,21 @@ const (
 // again by the next session, from the start of the queue: the outbox, not
 // paho's store, is the source of truth.
 func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends readAhead
 	window := s.opts.Window
+	// Reading a stored event and encoding it costs more than publishing
+	// it: readAhead does it on its own goroutine, a window ahead, so that
+	// it overlaps the wait for PUBACKs instead of adding to it.
+	batches := make(chan []encoded, 1)
+	go s.readAhead(ctx, window, batches)
+	var queue []encoded // read ahead, not yet published
+	var caughtUp bool   // the last batch was empty: nothing more in the log
+	take := func(b []encoded) { queue, caughtUp = b, len(b) == 0 }
 	// In flight, in publish order. The loop waits on the oldest token: a
 	// broker acknowledges in order (MQTT 3.1.1 §4.6), and one that does
-	// not only makes a later PUBACK wait for an earlier one. No goroutine
-	// per event, none per session.
+	// not only makes a later PUBACK wait for an earlier one.
 	inflight := make([]published, 0, window)
-	var read []store.Event  // the last window read from the outbox, reused
-	var queue []store.Event // the part of it not yet published
-	var after uint64        // the last seq read
-	var caughtUp bool       // the last read of the outbox found nothing more
 	var done []outbox.Ref   // acknowledged by the broker, not yet recorded
 	var doneSince time.Time // when the oldest of done was acknowledged
 	rate := limiter{rate: s.opts.DrainRate, burst: float64(window)}
@@ -82,50 +87,44 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 		// Publish while the window and the rate allow.
 		for len(inflight) < window {
 			if len(queue) == 0 {
-				var err error
-				read, err = s.ob.AppendNext(read[:0], after, window)
-				if err != nil {
-					s.log.Error("cloud: reading the outbox", "err", err)
+				select {
+				case b := <-batches:
+					take(b)
+				default:
 				}
-				caughtUp = len(read) == 0
-				if caughtUp {
+				if len(queue) == 0 {
 					break
 				}
-				queue = read
 			}
 			ok, wait := rate.take(s.clk.Now())
 			if !ok {
 				nextToken.arm(s.clk, wait)
 				break
 			}
-			ev := queue[0]
+			e := queue[0]
 			queue = queue[1:]
-			after = ev.Seq
-			ref := outbox.Ref{Seq: ev.Seq, Class: ev.Class}
-			payload, err := outbox.Encode(s.site, s.instance, ev)
-			if err != nil {
-				// Cannot happen for what the store decoded; drop rather than
-				// stall the queue on it forever.
-				s.log.Error("cloud: cannot encode event; dropping it", "seq", ev.Seq, "err", err)
-				rec.add([]outbox.Ref{ref})
+			if e.payload == nil { // could not be encoded: dropped, not stalled on
+				rec.add([]outbox.Ref{e.ref})
 				continue
 			}
-			tok := sess.Publish(s.topics.Evt, false, payload)
-			inflight = append(inflight, published{tok: tok, ref: ref, sent: s.clk.Now()})
+			tok := sess.Publish(s.topics.Evt, false, e.payload)
+			inflight = append(inflight, published{tok: tok, ref: e.ref, sent: s.clk.Now()})
 		}
 		if len(done) > 0 {
-			idle := caughtUp && len(queue) == 0 && len(inflight) == 0
+			idle := caughtUp && len(inflight) == 0
 			if idle || len(done) >= recordGroup || s.clk.Now().Sub(doneSince) >= recordEvery {
 				rec.add(done)
 				done = done[:0]
 			}
 		}
-		if len(inflight) > 0 {
-			watchdog.arm(s.clk, time.Second)
-		}
 		var oldest <-chan struct{}
 		if len(inflight) > 0 {
+			watchdog.arm(s.clk, time.Second)
 			oldest = inflight[0].tok.Done()
+		}
+		var next <-chan []encoded
+		if len(queue) == 0 && len(inflight) < window {
+			next = batches
 		}
 
 		select {
@@ -146,7 +145,8 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 			s.mu.Lock()
 			s.lastSync = s.clk.Now()
 			s.mu.Unlock()
-		case <-s.wake:
+		case b := <-next:
+			take(b)
 		case <-nextToken.c:
 			nextToken.armed = false
 		case <-watchdog.c:
@@ -157,6 +157,60 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 			}
 		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// encoded is an event read and encoded ahead of its publish; payload nil:
+// it could not be encoded (it cannot happen for what the store decoded).
+type encoded struct {
+	ref     outbox.Ref
+	payload []byte
+}
+
+// readAhead reads the outbox a window at a time, from the start of the
+// queue, encodes each window and hands it over; an empty batch says the
+// log has no more, and it then waits for the outbox loop's wake. It ends
+// with ctx (the drain's).
+func (s *Service) readAhead(ctx context.Context, window int, batches chan<- []encoded) {
+	var after uint64       // the last seq read
+	var read []store.Event // reused: a window is decoded into it
+	var lastErr string     // logged once until it changes (as outboxLoop)
+	for {
+		var err error
+		read, err = s.ob.AppendNext(read[:0], after, window)
+		if err != nil {
+			// The outbox loop deletes an undecodable record; try again
+			// after its next turn.
+			if err.Error() != lastErr {
+				lastErr = err.Error()
+				s.log.Error("cloud: reading the outbox", "err", err)
+			}
+			if !sleep(ctx, s.clk, outboxRefresh) {
+				return
+			}
+			continue
+		}
+		lastErr = ""
+		b := make([]encoded, len(read))
+		for i, ev := range read {
+			b[i].ref = outbox.Ref{Seq: ev.Seq, Class: ev.Class}
+			if b[i].payload, err = outbox.Encode(s.site, s.instance, ev); err != nil {
+				s.log.Error("cloud: cannot encode event; dropping it", "seq", ev.Seq, "err", err)
+			}
+			after = ev.Seq
+		}
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			return
+		}
+		if len(b) == 0 {
+			select {
+			case <-s.wake:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
 }
