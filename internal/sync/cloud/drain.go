@@ -47,14 +47,16 @@ const (
 // again by the next session, from the start of the queue: the outbox, not
 // paho's store, is the source of truth.
 func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // ends readAhead
 	window := s.opts.Window
 	// Reading a stored event and encoding it costs more than publishing
 	// it: readAhead does it on its own goroutine, a window ahead, so that
-	// it overlaps the wait for PUBACKs instead of adding to it.
+	// it overlaps the wait for PUBACKs instead of adding to it. The
+	// session ends only once it has: no read of the store after Run.
 	batches := make(chan []encoded, 1)
-	go s.readAhead(ctx, window, batches)
+	rctx, stopReading := context.WithCancel(ctx)
+	reading := make(chan struct{})
+	go func() { defer close(reading); s.readAhead(rctx, window, batches) }()
+	defer func() { stopReading(); <-reading }()
 	var queue []encoded // read ahead, not yet published
 	var caughtUp bool   // the last batch was empty: nothing more in the log
 	take := func(b []encoded) { queue, caughtUp = b, len(b) == 0 }
