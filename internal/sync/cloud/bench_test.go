@@ -168,7 +168,9 @@ const drainRounds = 10
 // and encoding them is the agent's cost, not the floor's. cpu-µs/msg is
 // this process's CPU time per message on each side, broker-cpu-µs/msg
 // Mosquitto's (from /proc, in 10 ms ticks): the work each side costs,
-// whatever the machine's load does to the rates. s/100k-drain is the sum
+// whatever the machine's load does to the rates; cpu-ratio is raw's
+// (client and broker) over the agent's, what ratio would be on a machine
+// whose cores the two keep busy and nothing else. s/100k-drain is the sum
 // of the agent's rounds. The agent's default DrainRate (200/s) is
 // BenchmarkDrainDefaultRate.
 func BenchmarkDrain(b *testing.B) {
@@ -239,6 +241,7 @@ func BenchmarkDrain(b *testing.B) {
 	b.ReportMetric(float64(rawCPU.Microseconds())/backlog, "raw-cpu-µs/msg")
 	b.ReportMetric(float64(agentBroker.Microseconds())/backlog, "agent-broker-cpu-µs/msg")
 	b.ReportMetric(float64(rawBroker.Microseconds())/backlog, "raw-broker-cpu-µs/msg")
+	b.ReportMetric((rawCPU+rawBroker).Seconds()/(agentCPU+agentBroker).Seconds(), "cpu-ratio")
 	b.ReportMetric(float64(bytes)/backlog, "payload-B")
 	b.ReportMetric(float64(finalCommits.Microseconds())/1000/drainRounds, "final-commit-ms")
 }

@@ -50,9 +50,11 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	window := s.opts.Window
 	// Reading a stored event and encoding it costs more than publishing
 	// it: readAhead does it on its own goroutine, a window ahead, so that
-	// it overlaps the wait for PUBACKs instead of adding to it. The
-	// session ends only once it has: no read of the store after Run.
-	batches := make(chan []encoded, 1)
+	// it overlaps the wait for PUBACKs instead of adding to it; up to four
+	// windows ahead (a few tens of KB), so that a slow turn of the reader
+	// does not leave the window empty. The session ends only once the
+	// reader has: no read of the store after Run.
+	batches := make(chan []encoded, 4)
 	rctx, stopReading := context.WithCancel(ctx)
 	reading := make(chan struct{})
 	go func() { defer close(reading); s.readAhead(rctx, window, batches) }()
