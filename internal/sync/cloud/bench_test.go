@@ -159,7 +159,9 @@ const drainRounds = 10
 // deaf to a burst of load on the agent's side as on the baseline's), with
 // ratio-min and ratio-max their spread and ratio-of-sums the ratio of the
 // two sides' total times. Both run under the same conditions: the paho
-// options mqttlink sets, with its read buffer, at most DefaultWindow (64)
+// options mqttlink sets, with its read buffer, and its connect exchange
+// (will, "online", subscriptions: round trips a 10 000 round would
+// otherwise charge the agent alone ten times), at most DefaultWindow (64)
 // publishes awaiting their PUBACK, the clock started before the TCP
 // connection is dialled and stopped when the last event is done (raw: its
 // PUBACK; agent: the delivered cursor committed past it, so the agent's
@@ -246,9 +248,10 @@ func BenchmarkDrain(b *testing.B) {
 	b.ReportMetric(float64(finalCommits.Microseconds())/1000/drainRounds, "final-commit-ms")
 }
 
-// rawPublish is the baseline: connect with the options mqttlink uses, then
-// publish payloads with QoS 1 on topic, at most window awaiting their
-// PUBACK, and nothing else; timed from before the dial to the last PUBACK.
+// rawPublish is the baseline: connect as mqttlink connects (its options,
+// will, status and subscriptions), then publish payloads with QoS 1 on
+// topic, at most window awaiting their PUBACK, and nothing else; timed
+// from before the dial to the last PUBACK.
 func rawPublish(b *testing.B, brokerURL, clientID, topic string, payloads [][]byte, window int) time.Duration {
 	b.Helper()
 	addr, _, err := mqttlink.ParseBroker(brokerURL)
@@ -272,10 +275,23 @@ func rawPublish(b *testing.B, brokerURL, clientID, topic string, payloads [][]by
 			}
 			return bufferedConn{c, bufio.NewReaderSize(c, 16<<10)}, nil
 		})
+	// And what mqttlink does on every connect, as the agent's link does it
+	// inside the agent's clock: the last will, then "online" retained on
+	// the status topic and the three subscriptions, both awaited.
+	tp := NewTopics(DefaultTopicPrefix, benchSite)
+	o.SetBinaryWill(tp.Status, Offline, 1, true)
 	start := time.Now()
 	c := mqtt.NewClient(o)
 	if t := c.Connect(); !t.WaitTimeout(5*time.Second) || t.Error() != nil {
 		b.Fatal(t.Error())
+	}
+	for _, t := range []mqtt.Token{
+		c.Publish(tp.Status, 1, true, Online),
+		c.SubscribeMultiple(map[string]byte{tp.Cmd: 1, tp.Cred + "/#": 1, tp.Cfg: 1}, nil),
+	} {
+		if !t.WaitTimeout(5*time.Second) || t.Error() != nil {
+			b.Fatal("raw connect:", t.Error())
+		}
 	}
 	// In flight, oldest first: wait for the oldest PUBACK, then take every
 	// one already in after it (the cheapest wait paho allows: no timer per
