@@ -10,6 +10,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/devices"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/sync/mqttlink"
@@ -26,162 +27,232 @@ func (s *Service) session(ctx context.Context, sess *mqttlink.Session) {
 	<-done
 }
 
-// ack is a PUBACK (or a failed publish) for one event.
-type ack struct {
-	ref outbox.Ref
-	err error
-}
+// Grouping the cursor's commits: the delivered cursor is written (one
+// commit, an fsync) when the drain has caught up with the log, else once
+// recordGroup events are acknowledged or the oldest acknowledgement not yet
+// recorded is recordEvery old. A backlog drained at the default 200/s then
+// costs one commit a second, not one per PUBACK (an SD card wears by
+// commits), and an unlimited drain one per recordGroup events. What a
+// crash loses is only the record of PUBACKs: those events are sent again
+// (at least once; the cloud drops duplicates by id), never lost.
+const (
+	recordGroup = 1024
+	recordEvery = time.Second
+)
 
 // drain publishes queued events in seq order, at most Window awaiting their
-// PUBACK and at most DrainRate per second, and acknowledges each to the
-// outbox when its PUBACK arrives on this connection. Everything unacknowledged when
-// the connection ends is sent again by the next session, from the start of
-// the queue: the outbox, not paho's store, is the source of truth.
+// PUBACK and at most DrainRate per second, and acknowledges them to the
+// outbox (grouped, see recordGroup) when their PUBACKs arrive on this
+// connection. Everything unacknowledged when the connection ends is sent
+// again by the next session, from the start of the queue: the outbox, not
+// paho's store, is the source of truth.
 func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 	window := s.opts.Window
-	acks := make(chan ack, window)
-	// One goroutine waits for the tokens in publish order (a broker
-	// acknowledges in order; one that does not only makes a later PUBACK
-	// wait for an earlier one): no goroutine per event. At most window
-	// tokens are outstanding, so neither channel ever blocks the loop.
-	tokens := make(chan published, window)
-	defer close(tokens)
-	go waitAcks(ctx, tokens, acks)
-	inflight := map[uint64]time.Time{} // seq -> when published
-	var queue []store.Event            // read ahead from the outbox, not yet published
-	var after uint64                   // the last seq read
-	var done []outbox.Ref              // acknowledged by the broker, not yet recorded
+	// Reading a stored event and encoding it costs more than publishing
+	// it: readAhead does it on its own goroutine, a window ahead, so that
+	// it overlaps the wait for PUBACKs instead of adding to it; up to four
+	// windows ahead (a few tens of KB), so that a slow turn of the reader
+	// does not leave the window empty. The session ends only once the
+	// reader has: no read of the store after Run.
+	batches := make(chan []encoded, 4)
+	rctx, stopReading := context.WithCancel(ctx)
+	reading := make(chan struct{})
+	go func() { defer close(reading); s.readAhead(rctx, window, batches) }()
+	defer func() { stopReading(); <-reading }()
+	var queue []encoded // read ahead, not yet published
+	var caughtUp bool   // the last batch was empty: nothing more in the log
+	take := func(b []encoded) { queue, caughtUp = b, len(b) == 0 }
+	// In flight, in publish order. The loop waits on the oldest token: a
+	// broker acknowledges in order (MQTT 3.1.1 §4.6), and one that does
+	// not only makes a later PUBACK wait for an earlier one.
+	inflight := make([]published, 0, window)
+	var done []outbox.Ref   // acknowledged by the broker, not yet recorded
+	var doneSince time.Time // when the oldest of done was acknowledged
 	rate := limiter{rate: s.opts.DrainRate, burst: float64(window)}
-	timer := make(chan struct{}, 1)
-	var armed bool
-	arm := func(d time.Duration) {
-		if armed {
-			return
-		}
-		armed = true
-		s.clk.AfterFunc(d, func() {
-			select {
-			case timer <- struct{}{}:
-			default:
-			}
-		})
-	}
+	// Two alarms, not one shared: while the watchdog's was armed (a second
+	// ahead), a refused token armed nothing, and a broker that answers at
+	// once held a default-rate drain to a window a second (62/s, not 200).
+	nextToken := alarm{c: make(chan struct{}, 1)}
+	watchdog := alarm{c: make(chan struct{}, 1)}
 	// Recording acknowledged events costs a commit (an fsync); done in
-	// their own goroutine, they group themselves under load and never stall
-	// the publishing. The session waits for the last record before it
-	// ends, so that the next one does not resend what was acknowledged.
+	// their own goroutine, they never stall the publishing. The session
+	// records what is left and waits for it before it ends, so that the
+	// next one does not resend what was acknowledged.
 	rec := newRecorder(s)
-	defer rec.close()
-	flush := func() {
+	defer func() {
 		rec.add(done)
-		done = done[:0]
-	}
+		rec.close()
+	}()
 	// The watchdog: a PUBACK overdue by this much means a connection paho's
 	// keepalive has not caught yet (it should have).
 	overdue := 2*s.keepAlive + 10*time.Second
-	watch := time.Duration(0)
 
 	for {
 		// Publish while the window and the rate allow.
 		for len(inflight) < window {
 			if len(queue) == 0 {
-				evs, err := s.ob.Next(after, window)
-				if err != nil {
-					s.log.Error("cloud: reading the outbox", "err", err)
+				select {
+				case b := <-batches:
+					take(b)
+				default:
+				}
+				if len(queue) == 0 {
 					break
 				}
-				if len(evs) == 0 {
-					break
-				}
-				queue = evs
 			}
 			ok, wait := rate.take(s.clk.Now())
 			if !ok {
-				arm(wait)
+				nextToken.arm(s.clk, wait)
 				break
 			}
-			ev := queue[0]
+			e := queue[0]
 			queue = queue[1:]
-			after = ev.Seq
-			payload, err := outbox.NewEnvelope(s.site, s.instance, ev).Marshal()
-			if err != nil {
-				// Cannot happen for what the store decoded; drop rather than
-				// stall the queue on it forever.
-				s.log.Error("cloud: cannot encode event; dropping it", "seq", ev.Seq, "err", err)
-				done = append(done, outbox.Ref{Seq: ev.Seq, Class: ev.Class})
-				flush()
+			if e.payload == nil { // could not be encoded: dropped, not stalled on
+				rec.add([]outbox.Ref{e.ref})
 				continue
 			}
-			tok := sess.Publish(s.topics.Evt, false, payload)
-			inflight[ev.Seq] = s.clk.Now()
-			tokens <- published{tok, outbox.Ref{Seq: ev.Seq, Class: ev.Class}}
+			tok := sess.Publish(s.topics.Evt, false, e.payload)
+			inflight = append(inflight, published{tok: tok, ref: e.ref, sent: s.clk.Now()})
 		}
-		if len(inflight) > 0 && watch == 0 {
-			watch = time.Second
-			arm(watch)
+		if len(done) > 0 {
+			idle := caughtUp && len(inflight) == 0
+			if idle || len(done) >= recordGroup || s.clk.Now().Sub(doneSince) >= recordEvery {
+				rec.add(done)
+				done = done[:0]
+			}
+		}
+		var oldest <-chan struct{}
+		if len(inflight) > 0 {
+			watchdog.arm(s.clk, time.Second)
+			oldest = inflight[0].tok.Done()
+		}
+		var next <-chan []encoded
+		if len(queue) == 0 && len(inflight) < window {
+			next = batches
 		}
 
 		select {
-		case a := <-acks:
-			// Take every PUBACK that is already here, then record them in
-			// one transaction: under load the records group themselves.
-			for {
-				delete(inflight, a.ref.Seq)
-				if a.err != nil {
-					sess.Drop(fmt.Errorf("publish failed: %w", a.err))
+		case <-oldest:
+			// Take every PUBACK that is already here, in order.
+			n := 0
+			for ; n < len(inflight) && isDone(inflight[n].tok); n++ {
+				if err := inflight[n].tok.Error(); err != nil {
+					sess.Drop(fmt.Errorf("publish failed: %w", err))
 					return
 				}
-				done = append(done, a.ref)
-				var more bool
-				select {
-				case a, more = <-acks:
-				default:
+				if len(done) == 0 {
+					doneSince = s.clk.Now()
 				}
-				if !more {
-					break
-				}
+				done = append(done, inflight[n].ref)
 			}
+			inflight = append(inflight[:0], inflight[n:]...)
 			s.mu.Lock()
 			s.lastSync = s.clk.Now()
 			s.mu.Unlock()
-			flush()
-		case <-s.wake:
-		case <-timer:
-			armed, watch = false, 0
-			now := s.clk.Now()
-			for seq, sent := range inflight {
-				if now.Sub(sent) > overdue {
-					sess.Drop(fmt.Errorf("no PUBACK for event %d in %s", seq, overdue))
-					return
-				}
+		case b := <-next:
+			take(b)
+		case <-nextToken.c:
+			nextToken.armed = false
+		case <-watchdog.c:
+			watchdog.armed = false
+			if len(inflight) > 0 && s.clk.Now().Sub(inflight[0].sent) > overdue {
+				sess.Drop(fmt.Errorf("no PUBACK for event %d in %s", inflight[0].ref.Seq, overdue))
+				return
 			}
 		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// encoded is an event read and encoded ahead of its publish; payload nil:
+// it could not be encoded (it cannot happen for what the store decoded).
+type encoded struct {
+	ref     outbox.Ref
+	payload []byte
+}
+
+// readAhead reads the outbox a window at a time, from the start of the
+// queue, encodes each window and hands it over; an empty batch says the
+// log has no more, and it then waits for the outbox loop's wake. It ends
+// with ctx (the drain's).
+func (s *Service) readAhead(ctx context.Context, window int, batches chan<- []encoded) {
+	var after uint64       // the last seq read
+	var read []store.Event // reused: a window is decoded into it
+	var lastErr string     // logged once until it changes (as outboxLoop)
+	for {
+		var err error
+		read, err = s.ob.AppendNext(read[:0], after, window)
+		if err != nil {
+			// The outbox loop deletes an undecodable record; try again
+			// after its next turn.
+			if err.Error() != lastErr {
+				lastErr = err.Error()
+				s.log.Error("cloud: reading the outbox", "err", err)
+			}
+			if !sleep(ctx, s.clk, outboxRefresh) {
+				return
+			}
+			continue
+		}
+		lastErr = ""
+		b := make([]encoded, len(read))
+		for i, ev := range read {
+			b[i].ref = outbox.Ref{Seq: ev.Seq, Class: ev.Class}
+			if b[i].payload, err = outbox.Encode(s.site, s.instance, ev); err != nil {
+				s.log.Error("cloud: cannot encode event; dropping it", "seq", ev.Seq, "err", err)
+			}
+			after = ev.Seq
+		}
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			return
+		}
+		if len(b) == 0 {
+			select {
+			case <-s.wake:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
 }
 
 // published is an event's publish awaiting its PUBACK.
 type published struct {
-	tok mqtt.Token
-	ref outbox.Ref
+	tok  mqtt.Token
+	ref  outbox.Ref
+	sent time.Time
 }
 
-// waitAcks reports each token's outcome in publish order, until tokens is
-// closed or the session ends (with a persistent session paho may never
-// complete a token of a lost connection).
-func waitAcks(ctx context.Context, tokens <-chan published, acks chan<- ack) {
-	for p := range tokens {
+// alarm is a one-shot timer on the service's clock, armed again after it
+// fired; only the drain's goroutine touches armed.
+type alarm struct {
+	c     chan struct{}
+	armed bool
+}
+
+func (a *alarm) arm(clk clock.Clock, d time.Duration) {
+	if a.armed {
+		return
+	}
+	a.armed = true
+	clk.AfterFunc(d, func() {
 		select {
-		case <-p.tok.Done():
-			select {
-			case acks <- ack{p.ref, p.tok.Error()}:
-			case <-ctx.Done():
-				return
-			}
-		case <-ctx.Done():
-			return
+		case a.c <- struct{}{}:
+		default:
 		}
+	})
+}
+
+// isDone reports whether t has completed.
+func isDone(t mqtt.Token) bool {
+	select {
+	case <-t.Done():
+		return true
+	default:
+		return false
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -171,6 +172,41 @@ func (b *Broker) Running() bool {
 	defer b.mu.Unlock()
 	return b.cmd != nil
 }
+
+// CPUTime is the CPU time (user and system) the running broker process
+// has used, from /proc/PID/stat: what a benchmark's side cost the broker.
+func (b *Broker) CPUTime() time.Duration {
+	b.t.Helper()
+	b.mu.Lock()
+	cmd := b.cmd
+	b.mu.Unlock()
+	if cmd == nil {
+		b.t.Fatal("mosquitto is not running")
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		b.t.Fatalf("mosquitto's CPU time: %v", err)
+	}
+	// Fields after the command name (in parentheses, which may hold
+	// spaces): utime and stime are the 14th and 15th of the line.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	if len(f) < 13 {
+		b.t.Fatalf("mosquitto's CPU time: short /proc stat %q", raw)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			b.t.Fatalf("mosquitto's CPU time: %q in /proc stat: %v", s, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on every
+// Linux architecture the agent builds for.
+const clockTicks = 100
 
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {

@@ -206,3 +206,59 @@ func TestResendIsByteIdenticalAcrossARestart(t *testing.T) {
 		t.Fatalf("resent envelope differs:\n%x\n%x", first, again)
 	}
 }
+
+// The envelope is written out by hand for speed; the cloud reads it as
+// the general encoder writes it. Every head length (the 23/24, 255/256,
+// 65535/65536 and 2^32 edges), negative and zero times, empty and nil
+// fields, and bodies of every kind encode byte for byte as wire.Marshal.
+func TestEnvelopeEncodingIsWires(t *testing.T) {
+	edges := []uint64{0, 1, 23, 24, 255, 256, 65535, 65536, 1<<32 - 1, 1 << 32, 1<<64 - 1}
+	var envs []Envelope
+	for _, v := range edges {
+		envs = append(envs, Envelope{Site: "home-1", Instance: testInstance, Boot: v, Seq: v, ID: EventID(testInstance, v), HLC: v,
+			Time: int64(v >> 1), Type: strings.Repeat("t", int(v%300)), Class: "audit"})
+		envs = append(envs, Envelope{Site: strings.Repeat("s", int(v%70000)), Time: -int64(v >> 1), Type: "x", Class: "state",
+			Device: strings.Repeat("d", int(v%300))})
+	}
+	envs = append(envs,
+		Envelope{}, // nil instance and id: null
+		Envelope{Instance: []byte{}, ID: []byte{}}, // empty, not null
+		Envelope{Time: -1 << 63, Body: map[string]any{}},
+		Envelope{Site: "héllo", Body: map[string]any{"t": 21.5, "big": 1e300, "half": 0.5, "n": int64(-7), "u": uint64(1 << 40),
+			"s": "x", "b": []byte{1}, "ok": true, "nil": nil, "list": []any{"a", 1.0}, "m": map[string]any{"k": "v", "a": 1.25}}},
+		*NewEnvelope("home-1", testInstance, testEvent()),
+	)
+	for i, e := range envs {
+		want, werr := wire.Marshal(&e)
+		got, gerr := e.encode()
+		if (werr != nil) != (gerr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("envelope %d %+v:\nhand    %x (%v)\nwire    %x (%v)", i, e, got, gerr, want, werr)
+		}
+	}
+}
+
+// FuzzEnvelopeEncoding holds the hand-written encoder to wire.Marshal on
+// arbitrary fields and bodies (any CBOR map the wire decoder accepts).
+func FuzzEnvelopeEncoding(f *testing.F) {
+	// An audit event with a body; edge heads and a negative time, no body.
+	b, err := wire.Marshal(testEvent().Data)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("home-1", testInstance, uint64(3), uint64(42), uint64(1<<50), int64(1767225600123), "unlocked", "audit", "front-door", b)
+	f.Add("", []byte{}, uint64(24), uint64(1<<32), uint64(65536), int64(-25), "", "state", "", []byte(nil))
+	f.Fuzz(func(t *testing.T, site string, instance []byte, boot, seq, hlc uint64, tm int64, typ, class, device string, body []byte) {
+		e := Envelope{Site: site, Instance: instance, Boot: boot, Seq: seq, ID: EventID(instance, seq), HLC: hlc, Time: tm,
+			Type: typ, Class: class, Device: device}
+		if len(body) > 0 {
+			if err := wire.Unmarshal(body, &e.Body); err != nil {
+				e.Body = nil
+			}
+		}
+		want, werr := wire.Marshal(&e)
+		got, gerr := e.encode()
+		if (werr != nil) != (gerr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("hand %x (%v)\nwire %x (%v)", got, gerr, want, werr)
+		}
+	})
+}

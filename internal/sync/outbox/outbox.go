@@ -28,6 +28,7 @@
 package outbox
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -408,27 +409,40 @@ func (o *Outbox) scan(fn func(store.Event) error) error {
 // Next returns up to n queued events with seq > after, in seq order, among
 // those Refresh has counted and the cloud has not acknowledged.
 func (o *Outbox) Next(after uint64, n int) ([]store.Event, error) {
+	return o.AppendNext(nil, after, n)
+}
+
+// AppendNext is Next appending to dst: a drain that reuses its slice reads
+// a window without allocating one.
+func (o *Outbox) AppendNext(dst []store.Event, after uint64, n int) ([]store.Event, error) {
 	after = max(after, o.delivered.Load())
 	indexed := o.indexed.Load()
-	if after >= indexed {
-		return nil, nil
+	if after >= indexed || n <= 0 {
+		return dst, nil
 	}
-	evs, err := o.st.Events(after, n)
+	n0 := len(dst)
+	err := o.st.View(func(tx *store.Tx) error {
+		return o.st.ForEachEvent(tx, after, func(ev store.Event) bool {
+			if ev.Seq > indexed {
+				return false
+			}
+			dst = append(dst, ev)
+			return len(dst) < n0+n
+		})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("outbox: reading the event log: %w", err)
+		return dst[:n0], fmt.Errorf("outbox: reading the event log: %w", err)
 	}
-	for i, ev := range evs {
-		if ev.Seq > indexed {
-			return evs[:i], nil
-		}
-	}
-	return evs, nil
+	return dst, nil
 }
 
 // Ack records events the broker has acknowledged: they stop counting as
 // queued, and the cursor moves over every event acknowledged in a row.
 // Acking an event twice, or one a bound has shed meanwhile, is harmless.
 func (o *Outbox) Ack(refs []Ref) error {
+	if !slices.IsSortedFunc(refs, byRefSeq) {
+		refs = slices.SortedFunc(slices.Values(refs), byRefSeq)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	defer o.publish()
@@ -441,23 +455,35 @@ func (o *Outbox) Ack(refs []Ref) error {
 		m.Counts = maps.Clone(o.m.Counts)
 		acked = maps.Clone(o.acked)
 		cursor = o.st.Delivered(tx)
-		for _, r := range refs {
-			if r.Seq <= cursor || r.Seq > m.Indexed || acked[r.Seq] || !o.st.HasEvent(tx, r.Seq) {
-				continue
+		// One walk over the log's seqs above the cursor (read, nothing
+		// decoded) up to the last ref: it finds which refs are still in the
+		// log (a bound may have shed one; it was uncounted then) without a
+		// lookup per ref, and moves the cursor over the acknowledged run,
+		// stopping at the first event still awaited.
+		i, moving := 0, true
+		err := o.st.ForEachSeq(tx, cursor, func(seq uint64) bool {
+			for i < len(refs) && refs[i].Seq < seq {
+				i++ // not in the log
 			}
-			acked[r.Seq] = true
-			m.Counts[string(r.Class)] = max(0, m.Counts[string(r.Class)]-1)
-		}
-		// The cursor moves over acknowledged events and stops at the first
-		// one still awaited (its seqs are read, nothing decoded).
-		if err := o.st.ForEachSeq(tx, cursor, func(seq uint64) bool {
-			if !acked[seq] {
+			if seq > m.Indexed || (i == len(refs) && !moving) {
 				return false
 			}
-			delete(acked, seq)
-			cursor = seq
+			if i < len(refs) && refs[i].Seq == seq {
+				if !acked[seq] {
+					acked[seq] = true
+					m.Counts[string(refs[i].Class)] = max(0, m.Counts[string(refs[i].Class)]-1)
+				}
+				i++
+			}
+			if moving && acked[seq] {
+				delete(acked, seq)
+				cursor = seq
+			} else {
+				moving = false
+			}
 			return true
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		if err := o.st.SetDelivered(tx, cursor); err != nil {
@@ -473,6 +499,8 @@ func (o *Outbox) Ack(refs []Ref) error {
 	o.delivered.Store(cursor)
 	return nil
 }
+
+func byRefSeq(a, b Ref) int { return cmp.Compare(a.Seq, b.Seq) }
 
 // remove writes the counters without refs and the list of refs about to go,
 // then deletes them; o.mu is held. Refs must be counted (seq <= Indexed) so

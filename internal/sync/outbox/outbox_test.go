@@ -295,6 +295,45 @@ func TestAckAfterDropCountsOnce(t *testing.T) {
 	}
 }
 
+// Ack takes refs in any order, repeated, and naming events a bound has
+// shed: each event still in the log is subtracted once, and the cursor
+// moves over the run acknowledged from its start, whatever the order.
+func TestAckUnsortedRepeatedAndShedRefs(t *testing.T) {
+	st := openStore(t)
+	o := mustOpen(t, st, Limits{Telemetry: 3})
+	appendN(t, st, store.ClassAudit, "door", "unlocked", 3)          // seqs 1-3
+	appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 3) // 4-6
+	refresh(t, o)
+	appendN(t, st, store.ClassTelemetry, "boiler", "temperature", 2) // 7, 8
+	refresh(t, o)                                                    // sheds 4 and 5
+	a, tl := store.ClassAudit, store.ClassTelemetry
+	if err := o.Ack([]Ref{{8, tl}, {3, a}, {1, a}, {3, a}, {5, tl}, {2, a}, {6, tl}, {1, a}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(o *Outbox, when string) {
+		t.Helper()
+		if d := delivered(t, st); d != 6 {
+			t.Fatalf("%s: cursor at %d, want 6 (1-3 and 6 acknowledged, 4-5 shed, 7 awaited)", when, d)
+		}
+		if s := o.Stats(); s.Total != 1 || s.Pending[tl] != 1 {
+			t.Fatalf("%s: pending %v, want only seq 7", when, s.Pending)
+		}
+		if next := all(t, o); len(next) != 2 || next[0].Seq != 7 || next[1].Seq != 8 {
+			t.Fatalf("%s: a new session would send %v, want seqs 7 and 8 (from the cursor)", when, next)
+		}
+	}
+	check(o, "after the ack")
+	o2 := mustOpen(t, st, Limits{Telemetry: 3})
+	refresh(t, o2)
+	check(o2, "after reopening")
+	if err := o2.Ack([]Ref{{7, tl}, {8, tl}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, s := delivered(t, st), o2.Stats(); d != 8 || s.Total != 0 {
+		t.Fatalf("after acking 7: cursor %d, pending %d; want 8 and 0 (8 counted once)", d, s.Total)
+	}
+}
+
 // A crash between writing the counters and deleting the events: Open
 // finishes the delete, and the counters are right.
 func TestInterruptedDeleteIsFinishedAtOpen(t *testing.T) {
