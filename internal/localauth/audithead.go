@@ -237,10 +237,9 @@ func (a *auditState) raise(h auditHead) {
 }
 
 // headEvery is the shortest time between two writes of the head: a save
-// is two files, each fsync'd with its directory (with the file system's
-// journal, about 12 KiB written), and door actions at a human pace must
-// not each cost that on an SD card: the store's own write per action is
-// about 2 KiB. It bounds the lag: at most the decisions of ten seconds,
+// is two files, each written and flushed (8 KiB at least), and door
+// actions at a human pace must not each cost that on an SD card: the
+// store's own write per action is about 1–2 KiB. It bounds the lag: at most the decisions of ten seconds,
 // which a power cut does not lose (the store's write-ahead log keeps every
 // acknowledged entry) but which someone deleting entries from the store
 // file could take unseen by this check.

@@ -138,3 +138,53 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// A record of unchanged size is written over its old bytes (no rename, no
+// directory fsync: an SD card wears by the journal commits they cost); one
+// of another size goes through a renamed temporary file. Either way each
+// copy reads back whole.
+func TestSaveInPlaceWhenTheSizeIsUnchanged(t *testing.T) {
+	d, err := Open(filepath.Join(t.TempDir(), "sec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stat := func() [2]os.FileInfo {
+		var fis [2]os.FileInfo
+		for i, f := range d.copies("hlc") {
+			fi, err := os.Stat(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fis[i] = fi
+		}
+		return fis
+	}
+	if err := d.Save("hlc", []byte("aaaaaaaa")); err != nil {
+		t.Fatal(err)
+	}
+	before := stat()
+	if err := d.Save("hlc", []byte("bbbbbbbb")); err != nil {
+		t.Fatal(err)
+	}
+	after := stat()
+	for i := range after {
+		if !os.SameFile(before[i], after[i]) {
+			t.Errorf("copy %d was replaced for a record of the same size", i)
+		}
+		if g, data, err := readCopy(d.copies("hlc")[i]); err != nil || g != 2 || string(data) != "bbbbbbbb" {
+			t.Errorf("copy %d after the in-place save: gen %d, %q, %v", i, g, data, err)
+		}
+	}
+	if err := d.Save("hlc", []byte("ccccccccc")); err != nil {
+		t.Fatal(err)
+	}
+	grown := stat()
+	for i := range grown {
+		if os.SameFile(after[i], grown[i]) {
+			t.Errorf("copy %d was written in place with a new size", i)
+		}
+	}
+	if got, err := d.Load("hlc"); err != nil || string(got) != "ccccccccc" {
+		t.Fatalf("Load = %q, %v", got, err)
+	}
+}
