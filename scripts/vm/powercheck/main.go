@@ -138,7 +138,7 @@ func run(base, logPath, work, agent, config string) error {
 	c.acked = len(acked)
 	fmt.Printf("crash states tried %d, acknowledged actions %d, lost %d, store recovered %d, e2fsck fixes %d, points before the store existed %d, agent starts %d, failed points %d (%d log entries, %.1f s)\n",
 		c.points, c.acked, c.lost, c.recovered, c.fsckFixed, c.noStore, c.agentStarts, c.failed, len(lg.Entries), time.Since(start).Seconds())
-	for _, ph := range []string{"slow", "fast"} {
+	for _, ph := range []string{"first", "slow", "fast"} {
 		if n := phaseAcks[ph]; n > 0 {
 			fmt.Printf("VMBENCH powercut-%s-bytes-written-per-action %.1f bytes\n", ph, float64(written[ph])/float64(n))
 		}
