@@ -1,18 +1,11 @@
 package ble
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/benchtest"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -93,7 +86,7 @@ func BenchmarkBLEHubUnlock(b *testing.B) {
 	}
 	var cpu time.Duration
 	hub := func(frags [][]byte) {
-		before := cpuTime(b)
+		before := benchtest.CPUTime(b)
 		b.StartTimer()
 		for _, f := range frags {
 			if err := l.Write(f); err != nil {
@@ -101,7 +94,7 @@ func BenchmarkBLEHubUnlock(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		cpu += cpuTime(b) - before
+		cpu += benchtest.CPUTime(b) - before
 	}
 	b.StopTimer()
 	b.ResetTimer()
@@ -132,86 +125,24 @@ func BenchmarkBLEHubUnlock(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "hub-cpu-µs/unlock")
 }
 
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkBLEHubUnlockARM64 runs BenchmarkBLEHubUnlock twice in one run,
 // under the same conditions: this package's test binary built for the host
 // and for linux/arm64, each started with the same flags, the arm64 one
 // under qemu-aarch64-static (user-mode emulation: slower than a Pi's
 // cores, and its fsyncs are the host's). It reports both and the ratio.
 func BenchmarkBLEHubUnlockARM64(b *testing.B) {
-	qemu, err := exec.LookPath("qemu-aarch64-static")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			b.Fatal("qemu-aarch64-static is missing: make deps installs qemu-user-static")
-		}
-		b.Skip("qemu-aarch64-static not installed (apt-get install qemu-user-static)")
-	}
-	dir := b.TempDir()
-	build := func(goarch string) string {
-		out := filepath.Join(dir, "ble-"+goarch+".test")
-		cmd := exec.Command("go", "test", "-c", "-o", out, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("building the %s test binary: %v\n%s", goarch, err, msg)
-		}
-		return out
-	}
-	host, arm := build(runtimeGOARCH()), build("arm64")
+	qemu := benchtest.Qemu(b)
+	host, arm := benchtest.TestBinaries(b, "ble")
 	args := []string{"-test.run=^$", "-test.bench=^BenchmarkBLEHubUnlock$", "-test.benchtime=50x"}
 	var hostM, armM map[string]float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		hostM = runBench(b, host, args...)
-		armM = runBench(b, qemu, append([]string{arm}, args...)...)
+		hostM = benchtest.Metrics(b, "BenchmarkBLEHubUnlock", append([]string{host}, args...)...)
+		armM = benchtest.Metrics(b, "BenchmarkBLEHubUnlock", append([]string{qemu, arm}, args...)...)
 	}
 	b.ReportMetric(hostM["ns/op"]/1e3, "host-hub-µs/unlock")
 	b.ReportMetric(hostM["hub-cpu-µs/unlock"], "host-hub-cpu-µs/unlock")
 	b.ReportMetric(armM["ns/op"]/1e3, "qemu-arm64-hub-µs/unlock")
 	b.ReportMetric(armM["hub-cpu-µs/unlock"], "qemu-arm64-hub-cpu-µs/unlock")
 	b.ReportMetric(armM["hub-cpu-µs/unlock"]/hostM["hub-cpu-µs/unlock"], "cpu-ratio-qemu/host")
-}
-
-func runtimeGOARCH() string {
-	out, err := exec.Command("go", "env", "GOARCH").Output()
-	if err != nil {
-		return "amd64"
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// runBench runs a test binary's benchmark and returns the metrics of its
-// BenchmarkBLEHubUnlock line (unit → value).
-func runBench(b *testing.B, bin string, args ...string) map[string]float64 {
-	b.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = "." // the package directory, as go test runs it
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		b.Fatalf("%s: %v\n%s", bin, err, out)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkBLEHubUnlock") {
-			continue
-		}
-		m := map[string]float64{}
-		for j := 2; j+1 < len(f); j += 2 {
-			v, err := strconv.ParseFloat(f[j], 64)
-			if err != nil {
-				b.Fatalf("%s: %q: %v", bin, sc.Text(), err)
-			}
-			m[f[j+1]] = v
-		}
-		return m
-	}
-	b.Fatalf("%s printed no BenchmarkBLEHubUnlock line:\n%s", bin, out)
-	return nil
 }

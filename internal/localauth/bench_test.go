@@ -8,17 +8,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/benchtest"
 	"github.com/edgeagent/edgeagent/internal/store"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -169,7 +167,7 @@ func BenchmarkAuditActionWrites(b *testing.B) {
 			if err := h.st.Checkpoint(); err != nil {
 				b.Fatal(err)
 			}
-			w0 := writeBytes(b)
+			w0 := benchtest.WriteBytes(b)
 			for i := range actions {
 				// A second between actions, on the hub's clock: what the
 				// keeper saves as time passes is counted too. (Challenge and
@@ -186,11 +184,11 @@ func BenchmarkAuditActionWrites(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			w1 := writeBytes(b)
+			w1 := benchtest.WriteBytes(b)
 			if err := h.st.Checkpoint(); err != nil {
 				b.Fatal(err)
 			}
-			w2 := writeBytes(b)
+			w2 := benchtest.WriteBytes(b)
 			per = float64(w2-w0) / actions
 			ahead, ckpt = float64(w1-w0)/actions, float64(w2-w1)/actions
 		}
@@ -212,7 +210,7 @@ func BenchmarkAuditActionWrites(b *testing.B) {
 				}
 				return bk.Put(key, make([]byte, n))
 			}
-			w0 := writeBytes(b)
+			w0 := benchtest.WriteBytes(b)
 			for i := range actions {
 				k := u64(uint64(i + 1))
 				err := db.Update(func(tx *bbolt.Tx) error { // the decision
@@ -227,32 +225,11 @@ func BenchmarkAuditActionWrites(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			per = float64(writeBytes(b)-w0) / actions
+			per = float64(benchtest.WriteBytes(b)-w0) / actions
 			_ = db.Close()
 		}
 		b.ReportMetric(per, "write-B/action")
 	})
-}
-
-// writeBytes is this process's write_bytes from /proc/self/io: bytes it
-// caused to be sent to the storage layer (an SD card wears by these).
-func writeBytes(b *testing.B) int64 {
-	b.Helper()
-	data, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		b.Skip("no /proc/self/io:", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return n
-		}
-	}
-	b.Fatal("no write_bytes in /proc/self/io")
-	return 0
 }
 
 // BenchmarkLoadGrants measures New on a store holding 10 000 imported

@@ -6,14 +6,12 @@ import (
 	"crypto"
 	"encoding/hex"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/benchtest"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
 
@@ -80,14 +78,14 @@ func benchDecideCPU(b *testing.B, alg wire.Alg, cached bool) {
 			reqs = append(reqs, h.request(grants[i%len(grants)], holder))
 		}
 		b.StartTimer()
-		c0 := rusageCPU(b)
+		c0 := benchtest.CPUTime(b)
 		for _, req := range reqs {
 			if r := decideCPU(h.k, req); r != "" {
 				b.Fatalf("decision %d: %s", done, r)
 			}
 			done++
 		}
-		cpu += rusageCPU(b) - c0
+		cpu += benchtest.CPUTime(b) - c0
 	}
 	b.StopTimer()
 	perOp := cpu / time.Duration(b.N)
@@ -117,14 +115,6 @@ func decideCPU(k *Keeper, req Request) Reason {
 	return k.evaluate(req, proof, proofMsg, &d)
 }
 
-func rusageCPU(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // pi4Hz is a Raspberry Pi 4's core clock (Cortex-A72, BCM2711).
 const pi4Hz = 1.5e9
 
@@ -142,29 +132,9 @@ const pi4Hz = 1.5e9
 //     P-256 included) translated by qemu: it shows the arm64 build works
 //     at that order, and is no Pi figure (qemu's speed depends on the host).
 func BenchmarkDecideARM64(b *testing.B) {
-	qemu, err := exec.LookPath("qemu-aarch64-static")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			b.Fatal("qemu-aarch64-static is missing: make deps installs qemu-user-static")
-		}
-		b.Skip("qemu-aarch64-static not installed (apt-get install qemu-user-static)")
-	}
+	qemu := benchtest.Qemu(b)
 	hostHz := cpuHz(b)
-	dir := b.TempDir()
-	build := func(goarch string) string {
-		out := filepath.Join(dir, "localauth-"+goarch+".test")
-		cmd := exec.Command("go", "test", "-c", "-o", out, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("building the %s test binary: %v\n%s", goarch, err, msg)
-		}
-		return out
-	}
-	goarch, err := exec.Command("go", "env", "GOARCH").Output()
-	if err != nil {
-		b.Fatal(err)
-	}
-	host, arm := build(strings.TrimSpace(string(goarch))), build("arm64")
+	host, arm := benchtest.TestBinaries(b, "localauth")
 	for _, alg := range []wire.Alg{wire.Ed25519, wire.P256} {
 		for _, chain := range []string{"new", "cached"} {
 			name := "holder=" + string(alg) + "/chain=" + chain
@@ -172,8 +142,8 @@ func BenchmarkDecideARM64(b *testing.B) {
 				args := []string{"-test.run=^$", "-test.bench=^BenchmarkDecideCPU$/^" + name + "$", "-test.benchtime=200x"}
 				var hostM, armM map[string]float64
 				for range b.N {
-					hostM = runDecideBench(b, host, args...)
-					armM = runDecideBench(b, qemu, append([]string{arm}, args...)...)
+					hostM = decideMetrics(b, append([]string{host}, args...)...)
+					armM = decideMetrics(b, append([]string{qemu, arm}, args...)...)
 				}
 				hd, qd := hostM["decisions/s"], armM["decisions/s"]
 				b.ReportMetric(hd, "host-decisions/s")
@@ -206,35 +176,12 @@ func cpuHz(tb testing.TB) float64 {
 	return 0
 }
 
-// runDecideBench runs a test binary's BenchmarkDecideCPU and returns the
-// metrics of its one result line (unit → value).
-func runDecideBench(b *testing.B, bin string, args ...string) map[string]float64 {
-	b.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = "." // the package directory, as go test runs it
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		b.Fatalf("%s: %v\n%s", bin, err, out)
+// decideMetrics runs a test binary's BenchmarkDecideCPU and returns its
+// metrics; a run that measured no decision fails the benchmark.
+func decideMetrics(b *testing.B, argv ...string) map[string]float64 {
+	m := benchtest.Metrics(b, "BenchmarkDecideCPU/", argv...)
+	if m["decisions/s"] <= 0 {
+		b.Fatalf("%s: no decisions/s in %v", argv, m)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkDecideCPU/") {
-			continue
-		}
-		m := map[string]float64{}
-		for j := 2; j+1 < len(f); j += 2 {
-			v, err := strconv.ParseFloat(f[j], 64)
-			if err != nil {
-				b.Fatalf("%s: %q: %v", bin, sc.Text(), err)
-			}
-			m[f[j+1]] = v
-		}
-		if m["decisions/s"] <= 0 {
-			b.Fatalf("%s: no decisions/s in %q", bin, sc.Text())
-		}
-		return m
-	}
-	b.Fatalf("%s printed no BenchmarkDecideCPU line:\n%s", bin, out)
-	return nil
+	return m
 }

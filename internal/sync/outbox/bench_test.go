@@ -1,13 +1,9 @@
 package outbox
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,28 +11,9 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/edgeagent/edgeagent/internal/benchtest"
 	"github.com/edgeagent/edgeagent/internal/store"
 )
-
-// writeBytes is this process's write_bytes from /proc/self/io: bytes it
-// caused to be sent to the storage layer (an SD card wears by these).
-func writeBytes(b *testing.B) int64 {
-	b.Helper()
-	f, err := os.Open("/proc/self/io")
-	if err != nil {
-		b.Skip("no /proc/self/io:", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "write_bytes: "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
-		}
-	}
-	b.Skip("no write_bytes in /proc/self/io")
-	return 0
-}
 
 // appendOne is what devices and localauth do for one event: an Update
 // with the state change's event in it.
@@ -58,7 +35,7 @@ func BenchmarkIngest(b *testing.B) {
 			var turn sync.Mutex
 			var next atomic.Int64
 			var wg sync.WaitGroup
-			w0 := writeBytes(b)
+			w0 := benchtest.WriteBytes(b)
 			start := time.Now()
 			b.ResetTimer()
 			for range 16 {
@@ -85,7 +62,7 @@ func BenchmarkIngest(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
-			b.ReportMetric(float64(writeBytes(b)-w0)/float64(b.N), "write-B/event")
+			b.ReportMetric(float64(benchtest.WriteBytes(b)-w0)/float64(b.N), "write-B/event")
 		})
 	}
 }
@@ -112,7 +89,7 @@ func BenchmarkIngestAt1000PerSecond(b *testing.B) {
 				st := openStore(b)
 				raw := openBolt(b)
 				var n atomic.Int64
-				w0 := writeBytes(b)
+				w0 := benchtest.WriteBytes(b)
 				start := time.Now()
 				var wg sync.WaitGroup
 				for p := range 10 {
@@ -147,7 +124,7 @@ func BenchmarkIngestAt1000PerSecond(b *testing.B) {
 				if err := st.Checkpoint(); err != nil {
 					b.Fatal(err)
 				}
-				perEvent = float64(writeBytes(b)-w0) / float64(n.Load())
+				perEvent = float64(benchtest.WriteBytes(b)-w0) / float64(n.Load())
 				rate = float64(n.Load()) / time.Since(start).Seconds()
 			}
 			b.ReportMetric(perEvent, "write-B/event")
