@@ -51,7 +51,3 @@ func (e *CorruptEventError) Unwrap() error { return e.Err }
 type corruptError struct{ reason string }
 
 func (e *corruptError) Error() string { return "store: file is unusable: " + e.reason }
-
-// errRollback aborts a group transaction after one caller's fn failed, so that
-// the group can be rerun without it. It never leaves the package.
-var errRollback = errors.New("store: group rolled back")
