@@ -40,7 +40,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 // UpdateTelemetry is Update for writes that may wait: it returns once fn's
 // writes are applied (every reader sees them), and they become durable
 // with the next Update, at the latest Options.TelemetryDelay later. A
-// power cut loses at most that much of them. Only telemetry events may be
+// crash or a power cut loses at most that much of them. Only telemetry events may be
 // appended in fn (AppendEvent refuses any other class): never a door
 // decision, an alarm or a state that must survive.
 func (s *Store) UpdateTelemetry(fn func(tx *Tx) error) error {

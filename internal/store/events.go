@@ -135,7 +135,7 @@ func (s *Store) AppendEvent(tx *Tx, ev *Event) error {
 		return fmt.Errorf("%w: empty type (class %q, device %q)", ErrInvalidEvent, ev.Class, ev.Device)
 	}
 	if tx.w != nil && tx.w.telemetry && ev.Class != ClassTelemetry {
-		return fmt.Errorf("%w: a %s event (%s) in an UpdateTelemetry, which a power cut may lose", ErrInvalidEvent, ev.Class, ev.Type)
+		return fmt.Errorf("%w: a %s event (%s) in an UpdateTelemetry, which a crash may lose", ErrInvalidEvent, ev.Class, ev.Type)
 	}
 	b := tx.Bucket(eventsBucket)
 	seq, err := b.NextSequence()
