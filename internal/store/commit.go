@@ -107,9 +107,41 @@ func (s *Store) commitGroup(group []*call, self *call) {
 			c.wake <- struct{}{}
 		}
 	}
-	s.txMu.Lock()
 	start := time.Now()
-	err := s.applyGroup(&group, done, &hooks)
+	err := s.applyLocked(&group, done, &hooks)
+	if o := s.observer.Load(); o != nil && len(group) > 0 {
+		(*o).Committed(time.Since(start), err) // wall time: a measure, not logic
+	}
+	if err == nil && len(group) > 0 {
+		s.commits.Add(1)
+		for _, h := range hooks {
+			h()
+		}
+	} else if len(group) > 0 {
+		s.noteCommitError(err, len(group))
+	}
+	for _, c := range group {
+		done(c, err)
+	}
+}
+
+// applyLocked is applyGroup, and the checkpoint a long log calls for,
+// under s.txMu. A panic in them (a bug, or a page gone bad under bbolt)
+// becomes the group's error: nothing it did is durable, the transaction
+// starts again from the log, and no queued caller is left waiting.
+func (s *Store) applyLocked(group *[]*call, done func(*call, error), hooks *[]func()) (err error) {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("store: panic while committing", "panic", r, "stack", string(debug.Stack()))
+			s.pend, s.heldHooks = s.pend[:s.pendSynced], nil
+			s.wal.drop()
+			s.discard()
+			err = fmt.Errorf("store: panicked while committing: %v", r)
+		}
+	}()
+	err = s.applyGroup(group, done, hooks)
 	switch logged := s.wal.written + s.wal.pending(); {
 	case err != nil:
 	case logged >= walMax:
@@ -126,21 +158,7 @@ func (s *Store) commitGroup(group []*call, self *call) {
 		default:
 		}
 	}
-	s.txMu.Unlock()
-	if o := s.observer.Load(); o != nil && len(group) > 0 {
-		(*o).Committed(time.Since(start), err) // wall time: a measure, not logic
-	}
-	if err == nil && len(group) > 0 {
-		s.commits.Add(1)
-		for _, h := range hooks {
-			h()
-		}
-	} else if len(group) > 0 {
-		s.noteCommitError(err, len(group))
-	}
-	for _, c := range group {
-		done(c, err)
-	}
+	return err
 }
 
 // applyGroup runs the calls' fns and logs their writes; s.txMu is held. It

@@ -230,9 +230,12 @@ func (w *wal) pwrite(b []byte, off int64) error {
 	return err
 }
 
-// alignedBuf returns n zero bytes at a sector-aligned address, as O_DIRECT
-// wants. Its capacity is what appendAligned may fill without moving it.
+// alignedBuf returns n zero bytes, n rounded up to whole sectors, at a
+// sector-aligned address, as O_DIRECT wants. Its capacity is what
+// appendAligned may fill without moving it, and whole sectors: sync writes
+// the last one whole.
 func alignedBuf(n int) []byte {
+	n = (n + sector - 1) / sector * sector
 	b := make([]byte, n+sector)
 	k := int(uintptr(unsafe.Pointer(&b[0])) % sector)
 	if k != 0 {

@@ -506,3 +506,88 @@ func TestDurableSeqAndHooksWaitForTheFlush(t *testing.T) {
 		t.Fatalf("after a checkpoint: DurableSeq %d (want %d), recorded %v", got, reading[0].Seq, r.n)
 	}
 }
+
+// Records of every size, from a few bytes to more than the log's buffer
+// (a revocation snapshot of 10 000 ids is 200 KB), each flushed: the
+// sector-rounded write of the last record never runs past the buffer, and
+// every record replays.
+func TestLogRecordsOfEverySize(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	sizes := []int{1, 300, 511, 512, 513, 4000, 65000, 65536, 70001, 131072 - 600, 200003, 7}
+	for i, n := range sizes {
+		err := s.Update(func(tx *Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("sizes"))
+			if err != nil {
+				return err
+			}
+			return b.Put(u64key(uint64(i)), bytes.Repeat([]byte{byte(i)}, n))
+		})
+		if err != nil {
+			t.Fatalf("record of %d bytes: %v", n, err)
+		}
+	}
+	crash(t, s)
+	s = reopen(t, path, Options{})
+	err := s.View(func(tx *Tx) error {
+		for i, n := range sizes {
+			if v := tx.Bucket([]byte("sizes")).Get(u64key(uint64(i))); len(v) != n || (n > 0 && v[n-1] != byte(i)) {
+				t.Errorf("record %d: %d bytes after the replay, want %d", i, len(v), n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Readings queued after a big record fill the log's buffer up to its last
+// bytes before one flush: the flush's sector-rounded write must stay inside
+// the buffer (a buffer grown to a size that is not whole sectors once
+// panicked here, in the commit path).
+func TestQueuedRecordsUpToTheBuffersEnd(t *testing.T) {
+	path := testPath(t)
+	s := reopen(t, path, Options{TelemetryDelay: time.Hour})
+	put := func(update func(func(*Tx) error) error, key uint64, n int) {
+		t.Helper()
+		err := update(func(tx *Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("fill"))
+			if err != nil {
+				return err
+			}
+			return b.Put(u64key(key), make([]byte, n))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(s.Update, 0, 200003) // grows the buffer to fit it
+	s.txMu.Lock()
+	room := cap(s.wal.buf) - len(s.wal.buf)
+	s.txMu.Unlock()
+	// One queued record that ends 1 byte before the buffer's capacity
+	// (header 24, one put op: 1 + name + key + value with their lengths).
+	n := room - walHeader - (1 + 1 + 4 + 1 + 8 + 3) - 1
+	put(s.UpdateTelemetry, 1, n)
+	s.txMu.Lock()
+	left := cap(s.wal.buf) - len(s.wal.buf)
+	s.txMu.Unlock()
+	if left < 0 || left > 4 {
+		t.Fatalf("the queued record left %d bytes of the buffer, want about 1", left)
+	}
+	if err := s.Update(func(*Tx) error { return nil }); err != nil { // flushes it, nothing added
+		t.Fatal(err)
+	}
+	crash(t, s)
+	s = reopen(t, path, Options{})
+	err := s.View(func(tx *Tx) error {
+		if v := tx.Bucket([]byte("fill")).Get(u64key(1)); len(v) != n {
+			t.Errorf("the queued record: %d bytes after the replay, want %d", len(v), n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
