@@ -302,12 +302,24 @@ func canScenario(r *report) error {
 	}
 	r.ok("lost-2-frames-no-alarm", err, "controller skipped 2 frames (longest gap sent %s, alarm at %s)", gap.Round(time.Millisecond), alarmAt)
 
-	bcm.skip.Store(3)
-	_, err = ev.wait("car", "alarm", 5*time.Second)
+	// Three lost frames leave 5 ms between the agent's bound (3.5
+	// periods) and the next frame: an agent timer that fires late in the
+	// emulated VM lets that frame in first. The exact bound is proven on
+	// a fake clock on the host (internal/devices TestVehicleBusStatusAndSilence); here a
+	// round without the alarm is run again, at most five times, and the
+	// check fails only if no round raised it.
+	var rounds int
+	for rounds = 1; rounds <= 5; rounds++ {
+		ev.skip()
+		bcm.skip.Store(3)
+		if _, err = ev.wait("car", "alarm", time.Second); err == nil {
+			break
+		}
+	}
 	if err == nil {
 		_, err = ev.wait("car", "alarm_cleared", 5*time.Second)
 	}
-	r.ok("lost-3-frames-alarm", err, "controller skipped 3 frames: alarm bus_silent, cleared by the next frame")
+	r.ok("lost-3-frames-alarm", err, "controller skipped 3 frames: alarm bus_silent, cleared by the next frame (round %d)", min(rounds, 5))
 
 	// A silent bus: the car's state unknown, drive refused, doors still
 	// commanded; the status back clears it.
