@@ -4,8 +4,11 @@
 # qemu-system-arm and driven over a pseudo-terminal by internal/nodelink
 # (TestQEMU*), by the node device kind (internal/devices, TestNodeLockOnQEMU)
 # and by the agent binary from a [[node]] config (cmd/edgeagent,
-# TestAgentNodeOnQEMU). The last two also run in plain go test. A missing tool fails it under CI=true (make deps installs them)
-# and skips it elsewhere, naming what is missing.
+# TestAgentNodeOnQEMU), with the race detector. make test-go leaves them to
+# this target (-skip QEMU): run beside every other package on two cores,
+# the emulated board's clock fell behind the tests' real-time bounds. A
+# missing tool fails it under CI=true (make deps installs them) and skips
+# it elsewhere, naming what is missing.
 set -eu
 cd "$(dirname "$0")/.."
 missing=""
@@ -26,4 +29,4 @@ make -C firmware all test
 # node's heartbeat bound is real time, and three emulated boards starved
 # of CPU by each other (or by a disk busy with write-back) miss it.
 sync
-go test -count=1 -p 1 -run 'QEMU' ./internal/nodelink/ ./internal/devices/ ./cmd/edgeagent/
+go test -count=1 -race -p 1 -run 'QEMU' ./internal/nodelink/ ./internal/devices/ ./cmd/edgeagent/
