@@ -26,6 +26,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/veraison/go-cose"
 
+	"github.com/edgeagent/edgeagent/internal/localapi"
 	"github.com/edgeagent/edgeagent/internal/localauth"
 	"github.com/edgeagent/edgeagent/internal/wire"
 )
@@ -231,7 +232,10 @@ func ownerKey(t *testing.T, s *lanSite, ctx context.Context) (pub string, grant 
 func localInput(t time.Time) string { return t.Local().Format("2006-01-02T15:04") }
 
 func TestBrowserGuestKey(t *testing.T) {
-	s := startLANSite(t)
+	// Owner and guest browse from one loopback address here, where two
+	// phones would each have their own: the per-address rate limit is
+	// raised so that the two together do not trip it.
+	s := startLANSiteAt(t, "127.0.0.1:0", func(o *localapi.LANOptions) { o.RequestsPerSecond = 200 })
 	owner := newChromium(t, "en-US,en;q=0.9")
 	_, ownerGrant := ownerKey(t, s, owner)
 	guest := newChromium(t, "en-US,en;q=0.9")

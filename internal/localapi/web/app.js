@@ -441,7 +441,12 @@
   let route = 'lan';
   async function paths() {
     let lan = false;
-    try { lan = (await fetch('/healthz', { cache: 'no-store' })).ok; } catch (e) { lan = false; }
+    // A hub that answers "too many requests" is there on the LAN all the
+    // same: only no answer at all sends the key's buttons to Bluetooth.
+    try {
+      const res = await fetch('/healthz', { cache: 'no-store' });
+      lan = res.ok || res.status === 429;
+    } catch (e) { lan = false; }
     let ble = 'missing';
     if (navigator.bluetooth) {
       try { ble = (await navigator.bluetooth.getAvailability()) ? 'on' : 'off'; } catch (e) { ble = 'off'; }
@@ -588,7 +593,7 @@
     if (b) b.disabled = false;
     // The LAN went away: the next press may go over Bluetooth.
     if (route === 'lan' && code(r.data) === 'network') await paths().then(showKey);
-    if (!r.ok) { keyMsg('key-msg', code(r.data), r.data.error && r.data.error.message); return r; }
+    if (!r.ok) { say('key-msg', r.data); return r; } // the hub's answer: its retry time, its message
     keyStates[id] = r.data.state.state;
     const c = document.querySelector('#key-devices article[data-device="' + CSS.escape(id) + '"]');
     const x = keyDevices().find((v) => v.id === id);
