@@ -1,9 +1,5 @@
 package config
 
-import (
-	"slices"
-)
-
 // HomeAssistant configures the Home Assistant bridge (package
 // homeassistant): MQTT discovery and commands on a local broker, separate
 // from the cloud link. Either Listen (the embedded broker) or Broker (a
@@ -25,17 +21,9 @@ type HomeAssistant struct {
 	// TopicPrefix is the first level of the state, command and availability
 	// topics: {topic_prefix}/{site}/... Default "edgeagent".
 	TopicPrefix string `toml:"topic_prefix"`
-	// Principal is the name Home Assistant's actions carry in the audit log.
-	// Default "home-assistant".
-	Principal string `toml:"principal"`
-	// Role is the principal's role in the audit log. Default "service".
-	Role string `toml:"role"`
-	// Devices Home Assistant may act on: device ids, or ["*"] (default).
-	Devices []string `toml:"devices"`
-	// Actions Home Assistant may take. Default DefaultHAActions: everything
-	// but "unlock". A door opens from Home Assistant only when this list
-	// says "unlock" (or "*").
-	Actions []string `toml:"actions"`
+	// Principal, role, devices and actions: see Acting. Default principal
+	// "home-assistant".
+	Acting
 }
 
 // Defaults of the [homeassistant] section.
@@ -64,18 +52,7 @@ func (h HomeAssistant) WithDefaults() HomeAssistant {
 	if h.TopicPrefix == "" {
 		h.TopicPrefix = DefaultHATopicPrefix
 	}
-	if h.Principal == "" {
-		h.Principal = DefaultHAPrincipal
-	}
-	if h.Role == "" {
-		h.Role = DefaultHARole
-	}
-	if h.Devices == nil {
-		h.Devices = []string{"*"}
-	}
-	if h.Actions == nil {
-		h.Actions = slices.Clone(DefaultHAActions)
-	}
+	h.Acting = h.Acting.withDefaults(DefaultHAPrincipal)
 	return h
 }
 
@@ -105,7 +82,7 @@ func (h *HomeAssistant) validate(v *validator, c *Config) {
 			v.fail(s+k.key, "%q is not one topic level (letters, digits, - and _; no /, + or #)", k.val)
 		}
 	}
-	validatePrincipal(v, c, s, h.Role, h.Devices, h.Actions)
+	h.Acting.validate(v, c, s)
 }
 
 // deviceIDs lists every device id of the config.

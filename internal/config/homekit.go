@@ -20,17 +20,9 @@ type HomeKit struct {
 	// Lights are switch ids shown as lightbulbs; other switches are
 	// switches.
 	Lights []string `toml:"lights"`
-	// Principal is the name Apple Home's actions carry in the audit log.
-	// Default "apple-home".
-	Principal string `toml:"principal"`
-	// Role is the principal's role in the audit log. Default "service".
-	Role string `toml:"role"`
-	// Devices Apple Home may act on: device ids, or ["*"] (default).
-	Devices []string `toml:"devices"`
-	// Actions Apple Home may take. Default DefaultHAActions: everything but
-	// "unlock". A door opens from the Home app only when this list says
-	// "unlock" (or "*").
-	Actions []string `toml:"actions"`
+	// Principal, role, devices and actions: see Acting. Default principal
+	// "apple-home".
+	Acting
 }
 
 // Defaults of the [homekit] section.
@@ -44,18 +36,7 @@ func (h HomeKit) WithDefaults() HomeKit {
 	if h.Name == "" {
 		h.Name = DefaultHomeKitName
 	}
-	if h.Principal == "" {
-		h.Principal = DefaultHomeKitPrincipal
-	}
-	if h.Role == "" {
-		h.Role = DefaultHARole
-	}
-	if h.Devices == nil {
-		h.Devices = []string{"*"}
-	}
-	if h.Actions == nil {
-		h.Actions = slices.Clone(DefaultHAActions)
-	}
+	h.Acting = h.Acting.withDefaults(DefaultHomeKitPrincipal)
 	return h
 }
 
@@ -74,12 +55,43 @@ func (h *HomeKit) validate(v *validator, c *Config) {
 			v.fail(s+"lights", "%q is not a switch id of this config", l)
 		}
 	}
-	validatePrincipal(v, c, s, h.Role, h.Devices, h.Actions)
+	h.Acting.validate(v, c, s)
 }
 
-// validatePrincipal checks a local principal's role, devices and actions
-// (the [homeassistant] and [homekit] sections).
-func validatePrincipal(v *validator, c *Config, s, role string, devices, actions []string) {
+// Acting is a home platform acting in the house as a local principal
+// ([homeassistant], [homekit]): the keys each of those sections has.
+type Acting struct {
+	// Principal is the name the platform's actions carry in the audit log.
+	Principal string `toml:"principal"`
+	// Role is the principal's role in the audit log. Default "service".
+	Role string `toml:"role"`
+	// Devices the platform may act on: device ids, or ["*"] (default).
+	Devices []string `toml:"devices"`
+	// Actions it may take. Default DefaultHAActions: everything but
+	// "unlock". A door opens from the platform only when this list says
+	// "unlock" (or "*").
+	Actions []string `toml:"actions"`
+}
+
+func (a Acting) withDefaults(principal string) Acting {
+	if a.Principal == "" {
+		a.Principal = principal
+	}
+	if a.Role == "" {
+		a.Role = DefaultHARole
+	}
+	if a.Devices == nil {
+		a.Devices = []string{"*"}
+	}
+	if a.Actions == nil {
+		a.Actions = slices.Clone(DefaultHAActions)
+	}
+	return a
+}
+
+// validate checks the role, devices and actions; s is the section's key prefix.
+func (a Acting) validate(v *validator, c *Config, s string) {
+	role, devices, actions := a.Role, a.Devices, a.Actions
 	if role != "" {
 		switch role {
 		case "owner", "resident", "guest", "service":
