@@ -19,24 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/benchtest"
 	"github.com/edgeagent/edgeagent/internal/localapi"
 )
 
 const exampleConfig = "../../deploy/rpi/edgeagent.example.toml"
-
-// needQemu returns qemu-aarch64-static's path. Missing, it fails the test
-// in CI (make deps installs it) and skips it elsewhere.
-func needQemu(tb testing.TB) string {
-	tb.Helper()
-	path, err := exec.LookPath("qemu-aarch64-static")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("qemu-aarch64-static is missing: make deps installs qemu-user-static")
-		}
-		tb.Skip("qemu-aarch64-static not installed (apt-get install qemu-user-static)")
-	}
-	return path
-}
 
 var arm64Bin struct {
 	once sync.Once
@@ -150,7 +137,7 @@ func waitReady(t *testing.T, c *localapi.AdminClient, msgs <-chan string, exited
 // admin socket answers, a device action is served and recorded, the health
 // loop pings the watchdog, and SIGTERM gives STOPPING=1 and a clean exit.
 func TestARM64SimUnderQemu(t *testing.T) {
-	qemu := needQemu(t)
+	qemu := benchtest.Qemu(t)
 	bin := buildARM64(t)
 	notify, msgs := notifySocket(t)
 	data := t.TempDir()
@@ -221,7 +208,7 @@ func TestARM64SimUnderQemu(t *testing.T) {
 // initialisation of the binary and exits. ms/start-qemu minus
 // ms/version-qemu is what run does until the socket answers.
 func BenchmarkARM64(b *testing.B) {
-	qemu := needQemu(b)
+	qemu := benchtest.Qemu(b)
 	bin := buildARM64(b)
 	hello := buildHelloARM64(b)
 	fi, err := os.Stat(bin)

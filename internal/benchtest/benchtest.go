@@ -1,7 +1,8 @@
-// Package benchtest holds what the benchmarks that compare this host with
-// the arm64 build under qemu-aarch64-static share: the process's CPU time,
-// the package's test binary built for both, and a benchmark's metrics read
-// back from one of them. Only tests import it.
+// Package benchtest holds what the tests and benchmarks that run the arm64
+// build under qemu-aarch64-static, or count what a process writes, share:
+// qemu's path, the process's CPU time, the package's test binary built for
+// the host and arm64, a benchmark's metrics read back from one of them, and
+// /proc/self/io's write_bytes. Only tests import it.
 package benchtest
 
 import (

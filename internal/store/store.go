@@ -619,6 +619,8 @@ func replayOnCopy(path string, recs [][]byte) (string, error) {
 
 func walPath(path string) string { return path + "-wal" }
 
+var errNoInstance = errors.New("store: the file has no instance id")
+
 // fileTx is the txid of the file's last commit and its instance id.
 func fileTx(db *bbolt.DB) (base uint64, inst []byte, err error) {
 	err = db.View(func(tx *bbolt.Tx) error {
@@ -629,7 +631,7 @@ func fileTx(db *bbolt.DB) (base uint64, inst []byte, err error) {
 		return nil
 	})
 	if err == nil && len(inst) < 8 {
-		err = errors.New("store: the file has no instance id")
+		err = errNoInstance
 	}
 	return base, inst, err
 }
@@ -638,18 +640,12 @@ func fileTx(db *bbolt.DB) (base uint64, inst []byte, err error) {
 // in one bbolt commit. Records of another file or checkpoint are left
 // (logged): they cannot be applied in order.
 func (s *Store) replayLog() error {
-	var base uint64
-	var inst []byte
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		base = uint64(tx.ID())
-		if m := tx.Bucket(metaBucket); m != nil {
-			inst = append([]byte(nil), m.Get(instanceKey)...)
-		}
-		return nil
-	})
-	if err != nil {
+	base, inst, err := fileTx(s.db)
+	if err != nil && !errors.Is(err, errNoInstance) {
 		return err
 	}
+	// A file with no instance id yet (new) has no record to replay: every
+	// record of the log is stale to it.
 	recs, stale, err := walRecords(walPath(s.path), base, inst)
 	if err != nil {
 		return err
