@@ -62,6 +62,17 @@ type memJournal struct {
 	recs []record
 	fail error
 	seen chan struct{} // if set, signalled on each Record
+	// hub, once set, is waited for before each read: its flusher may still
+	// be writing records queued by input changes, which nothing else waits for.
+	hub *Hub
+}
+
+func (j *memJournal) settle() {
+	if j.hub != nil {
+		// A journal that does not answer in a minute leaves the read short,
+		// and the test's assertion says what is missing.
+		_ = j.hub.journal.wait("", 0, time.Minute)
+	}
 }
 
 func (j *memJournal) Record(device string, state []byte, events []Event) error {
@@ -88,6 +99,7 @@ func (j *memJournal) setFail(err error) {
 
 // events returns the events recorded for device, in order.
 func (j *memJournal) events(device string) []Event {
+	j.settle()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []Event
@@ -115,8 +127,28 @@ func (j *memJournal) types(device string) []string {
 	return out
 }
 
+// all returns every recorded event, in order.
+func (j *memJournal) all() []Event {
+	j.settle()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []Event
+	for _, r := range j.recs {
+		out = append(out, r.events...)
+	}
+	return out
+}
+
+func (j *memJournal) count() int {
+	j.settle()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.recs)
+}
+
 // saved returns the last state recorded for each device.
 func (j *memJournal) saved() map[string][]byte {
+	j.settle()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	m := map[string][]byte{}
@@ -155,6 +187,7 @@ func newRig(t testing.TB, cfg Config) *rig {
 		t.Fatal(err)
 	}
 	r.h = h
+	r.j.hub = h
 	return r
 }
 
@@ -193,6 +226,15 @@ func (r *rig) set(pin string, l gpio.Level) {
 }
 
 func (r *rig) advance(d time.Duration) { r.clk.Advance(d) }
+
+// settle waits until every record queued so far is in the journal. A bare
+// flush returns at once while the flusher is writing, before its record lands.
+func (r *rig) settle() {
+	r.t.Helper()
+	if err := r.h.journal.wait("", 0, time.Minute); err != nil {
+		r.t.Fatal(err)
+	}
+}
 
 func (r *rig) do(id, action, value string) State {
 	r.t.Helper()

@@ -136,6 +136,7 @@ func hwRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r.h = h
+	r.j.hub = h
 	h.Start(r.j, nil)
 	return r
 }
@@ -177,6 +178,7 @@ func TestDoErrorsChangeNothing(t *testing.T) {
 	}
 	r := hwRig(t)
 	snapshot := func() (any, any, int, int) {
+		r.settle()
 		hist := map[string][]Change{}
 		r.sim.mu.Lock()
 		pins := slices.Collect(maps.Values(r.sim.pins))
@@ -230,6 +232,7 @@ func TestRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.h = h
+	r.j.hub = h
 	h.Start(r.j, saved)
 
 	got := map[string]string{}
@@ -256,7 +259,7 @@ func TestRestore(t *testing.T) {
 	if logs.count("devices: ignoring saved state of a device not in the config") != 1 {
 		t.Error("unknown saved entry not logged")
 	}
-	if n := len(r.j.recs); n != 0 {
+	if n := r.j.count(); n != 0 {
 		t.Errorf("restoring recorded %d entries; it changes nothing persisted", n)
 	}
 }
@@ -358,6 +361,7 @@ func TestJournalFailureKeepsControlWorking(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.h = h
+	r.j.hub = h
 	h.Start(r.j, nil)
 	r.j.setFail(errDisk)
 	const msg = "devices: journal record failed; the device keeps working"

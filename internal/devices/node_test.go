@@ -32,6 +32,7 @@ func startNodeHub(t *testing.T, n *nodetest.Node, o NodeOpts) *nodeHub {
 		t.Fatal(err)
 	}
 	r.h = h
+	r.j.hub = h
 	h.Start(r.j, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

@@ -166,16 +166,13 @@ func TestVehicleEveryChangeIsAudit(t *testing.T) {
 	r.input(pinIgnition, true)
 	r.input(pinIgnition, false)
 	r.do("car", "lock", "")
-	n := 0
-	for _, rec := range r.j.recs {
-		for _, e := range rec.events {
-			n++
-			if e.Class != ClassAudit {
-				t.Errorf("%s %s is %s, want audit", e.Device, e.Type, e.Class)
-			}
+	all := r.j.all()
+	for _, e := range all {
+		if e.Class != ClassAudit {
+			t.Errorf("%s %s is %s, want audit", e.Device, e.Type, e.Class)
 		}
 	}
-	if n < 12 {
+	if n := len(all); n < 12 {
 		t.Errorf("%d events, want every change recorded", n)
 	}
 }
@@ -252,6 +249,7 @@ func TestVehicleDoErrorsChangeNothing(t *testing.T) {
 	}
 	r := started(t, carConfig())
 	snapshot := func() (any, any, int, int) {
+		r.settle()
 		hist := map[string][]Change{}
 		r.sim.mu.Lock()
 		pins := slices.Collect(maps.Values(r.sim.pins))
@@ -386,7 +384,6 @@ func TestVehicleBusStatusAndSilence(t *testing.T) {
 	if bus.drive() != 0 || r.get("drive").State != "armed" {
 		t.Fatal("not re-armed once the status showed the ignition off")
 	}
-	r.h.journal.flush() // VehicleStatus leaves writing to the flusher
 	eq(t, "car events", r.j.types("car"), []string{"alarm_cleared(bus_silent)", "alarm(bus_silent)", "alarm_cleared(bus_silent)"})
 
 	r.advance(3*p + p/2)
@@ -400,12 +397,11 @@ func TestVehicleBusSendFailureChangesNothing(t *testing.T) {
 	r := started(t, busConfig(bus))
 	r.h.VehicleStatus(statusOff)
 	bus.fail = errors.New("no buffer space")
-	r.h.journal.flush()
-	n := len(r.j.recs)
+	n := r.j.count()
 	if _, err := r.h.Do("drive", "authorise", ""); err == nil || !strings.Contains(err.Error(), "no buffer space") {
 		t.Fatalf("err = %v", err)
 	}
-	if r.get("drive").State != "armed" || len(r.j.recs) != n {
+	if r.get("drive").State != "armed" || r.j.count() != n {
 		t.Fatal("a failed send changed the state or the journal")
 	}
 }
