@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeagent/edgeagent/internal/clock"
 	"github.com/edgeagent/edgeagent/internal/clock/clocktest"
 )
 
@@ -66,54 +67,81 @@ func TestNilRegistryIsAlwaysHealthy(t *testing.T) {
 // A probed loop beats while its check answers and stops beating while the
 // check fails or hangs (a server that stopped accepting): Check fails
 // naming it once the bound has passed, and passes again when it answers.
+// The first question comes one period after the start, not at once.
 func TestProbeBeatsOnlyWhileAnswered(t *testing.T) {
-	clk := clocktest.New(t0)
+	clk := armClock{clocktest.New(t0), make(chan struct{}, 1)}
 	r := New(clk)
 	l := r.Add("admin socket", 3*time.Second, true)
-	calls := make(chan chan error) // each check hands the test its answer channel
+	type question struct {
+		at     time.Time
+		answer chan error
+	}
+	calls := make(chan question)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		l.Probe(ctx, time.Second, func(ctx context.Context) error {
-			answer := make(chan error)
+			q := question{clk.Now(), make(chan error)}
 			select {
-			case calls <- answer:
+			case calls <- q:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 			select {
-			case err := <-answer:
+			case err := <-q.answer:
 				return err
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		})
 	}()
-	// Each question arrives with the next turn already armed; the answer's
-	// beat counts at the time it was asked, so the test's clock moves
-	// only between turns.
-	turn := func(err error) {
-		t.Helper()
-		(<-calls) <- err
+	// The test's clock moves only once the next turn is armed; the
+	// answer's beat counts at the time the question was asked.
+	next := func() {
+		<-clk.armed
 		clk.Advance(time.Second)
 	}
-	turn(nil) // asked at t0: beat at t0
-	for range 3 {
-		turn(errors.New("connection refused")) // t0+1s .. t0+3s
+	ask := func(at time.Duration) chan error {
+		t.Helper()
+		q := <-calls
+		if want := t0.Add(at); !q.at.Equal(want) {
+			t.Fatalf("question asked at %s, want %s", q.at.Format(time.TimeOnly), want.Format(time.TimeOnly))
+		}
+		return q.answer
 	}
-	// Now t0+4s and the fifth question is out: 4 s since the last beat.
-	held := <-calls
+	next()
+	ask(time.Second) <- nil // beat at t0+1s
+	for i := range 3 {
+		next()
+		ask(time.Duration(i+2)*time.Second) <- errors.New("connection refused")
+	}
+	next()
+	// Now t0+5s and the fifth question is out: 4 s since the last beat.
+	held := ask(5 * time.Second)
 	if err := r.Check(); !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), "admin socket") {
 		t.Fatalf("probe failing for 4 s (bound 3 s): Check = %v", err)
 	}
-	held <- nil // asked at t0+4s
-	clk.Advance(time.Second)
-	<-calls // the next question: the beat of the last answer is in
+	held <- nil // asked at t0+5s
+	next()
+	ask(6 * time.Second) // the next question: the beat of the last answer is in
 	if err := r.Check(); err != nil {
 		t.Fatalf("probe answered again: %v", err)
 	}
 	cancel()
 	<-done
+}
+
+// armClock tells the test each time a timer is armed, so that it moves
+// the clock only once the probe waits for it.
+type armClock struct {
+	*clocktest.Fake
+	armed chan struct{}
+}
+
+func (c armClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	tm := c.Fake.AfterFunc(d, f)
+	c.armed <- struct{}{}
+	return tm
 }
