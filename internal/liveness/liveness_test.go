@@ -115,7 +115,7 @@ func TestProbeBeatsOnlyWhileAnswered(t *testing.T) {
 	ask(time.Second) <- nil // beat at t0+1s
 	for i := range 3 {
 		next()
-		ask(time.Duration(i+2)*time.Second) <- errors.New("connection refused")
+		ask(time.Duration(i+2) * time.Second) <- errors.New("connection refused")
 	}
 	next()
 	// Now t0+5s and the fifth question is out: 4 s since the last beat.
