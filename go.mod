@@ -25,7 +25,6 @@ require (
 
 require (
 	github.com/brutella/dnssd v1.2.14 // indirect
-	github.com/go-chi/chi v1.5.4 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/miekg/dns v1.1.61 // indirect
