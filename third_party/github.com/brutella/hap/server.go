@@ -8,7 +8,6 @@ import (
 	"github.com/brutella/hap/accessory"
 	"github.com/brutella/hap/characteristic"
 	"github.com/brutella/hap/log"
-	"github.com/xiam/to"
 	godiacritics "gopkg.in/Regis24GmbH/go-diacritics.v2"
 
 	"bytes"
@@ -105,7 +104,8 @@ func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error)
 	if s.version == 0 {
 		b, err := s.st.Get("version")
 		if err == nil {
-			s.version = uint16(to.Uint64(string(b)))
+			v, _ := strconv.ParseUint(string(b), 10, 64)
+			s.version = uint16(v)
 		} else {
 			s.version = 1
 		}
@@ -478,12 +478,20 @@ func (s *Server) txtRecords() map[string]string {
 		"id": s.uuid,
 		"c#": fmt.Sprintf("%d", s.version),
 		"s#": "1",
-		"sf": fmt.Sprintf("%d", to.Int64(!s.IsPaired())),
-		"ff": fmt.Sprintf("%d", to.Int64(s.MfiCompliant)),
+		"sf": flag(!s.IsPaired()),
+		"ff": flag(s.MfiCompliant),
 		"md": s.a.Name(),
 		"ci": fmt.Sprintf("%d", s.a.Type),
 		"sh": s.setupHash(),
 	}
+}
+
+// flag is a TXT record's boolean: "1" or "0".
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 func (s *Server) setupHash() string {
