@@ -6,10 +6,10 @@ import (
 	"github.com/brutella/hap/accessory"
 	"github.com/brutella/hap/characteristic"
 	"github.com/brutella/hap/log"
-	"github.com/xiam/to"
 
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -71,10 +71,10 @@ func (srv *Server) getCharacteristics(res http.ResponseWriter, req *http.Request
 		if len(ids) != 2 {
 			continue
 		}
-		cdata := &characteristicData{
-			Aid: to.Uint64(ids[0]),
-			Iid: to.Uint64(ids[1]),
-		}
+		// Ids that are not decimals are 0, which no accessory has.
+		aid, _ := strconv.ParseUint(ids[0], 10, 64)
+		iid, _ := strconv.ParseUint(ids[1], 10, 64)
+		cdata := &characteristicData{Aid: aid, Iid: iid}
 		arr = append(arr, cdata)
 
 		c := srv.findC(cdata.Aid, cdata.Iid)

@@ -8,8 +8,6 @@ import (
 	"github.com/brutella/hap/accessory"
 	"github.com/brutella/hap/characteristic"
 	"github.com/brutella/hap/log"
-	"github.com/go-chi/chi"
-	"github.com/xiam/to"
 	godiacritics "gopkg.in/Regis24GmbH/go-diacritics.v2"
 
 	"bytes"
@@ -66,21 +64,10 @@ type Server struct {
 	cons map[string]*conn
 }
 
-// A ServeMux lets you attach handlers to http url paths.
-type ServeMux interface {
-	// Handle registers the handler for the given pattern.
-	Handle(pattern string, handler http.Handler)
-	// HandleFuncs registers the handler function for the given pattern.
-	HandleFunc(pattern string, handler http.HandlerFunc)
-	// Mount attaches another http.Handler along ./pattern/*
-	Mount(pattern string, handler http.Handler)
-}
-
 // NewServer returns a new server given a store (to persist data) and accessories.
 // If more than one accessory is added to the server, *a* acts as a bridge.
 func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error) {
-	r := chi.NewRouter()
-	r.Use(logRequests)
+	mux := http.NewServeMux()
 
 	st := &storer{store}
 	if err := migrate(st); err != nil {
@@ -96,7 +83,7 @@ func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error)
 		cons: make(map[string]*conn),
 	}
 	s.ss = &http.Server{
-		Handler:   r,
+		Handler:   logRequests(mux),
 		ConnState: s.connStateEvent,
 	}
 
@@ -117,7 +104,8 @@ func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error)
 	if s.version == 0 {
 		b, err := s.st.Get("version")
 		if err == nil {
-			s.version = uint16(to.Uint64(string(b)))
+			v, _ := strconv.ParseUint(string(b), 10, 64)
+			s.version = uint16(v)
 		} else {
 			s.version = 1
 		}
@@ -129,31 +117,25 @@ func NewServer(store Store, a *accessory.A, as ...*accessory.A) (*Server, error)
 		return nil, err
 	}
 
-	// Group handlers for tlv8 and json encoded content.
-	r.Group(func(r chi.Router) {
-		r.Use(setHeader("Content-Type", HTTPContentTypePairingTLV8))
-		r.Post("/pair-setup", s.pairSetup)
-		r.Post("/pair-verify", s.pairVerify)
-		r.Post("/identify", s.identify)
-		r.Post("/pairings", s.pairings)
-	})
+	// Handlers for tlv8 and json encoded content. net/http's ServeMux
+	// (patterns with a method, Go 1.22) in place of chi's router: chi
+	// linked regexp, whose package initialisation ran at every start of
+	// the program that embeds this module.
+	tlv8 := setHeader("Content-Type", HTTPContentTypePairingTLV8)
+	mux.Handle("POST /pair-setup", tlv8(http.HandlerFunc(s.pairSetup)))
+	mux.Handle("POST /pair-verify", tlv8(http.HandlerFunc(s.pairVerify)))
+	mux.Handle("POST /identify", tlv8(http.HandlerFunc(s.identify)))
+	mux.Handle("POST /pairings", tlv8(http.HandlerFunc(s.pairings)))
 
 	// The json encoded content is encrypted. The encryption keys
 	// are stored in a session. The de-/encryption is done by a Conn.
-	r.Group(func(r chi.Router) {
-		r.Use(setHeader("Content-Type", HTTPContentTypeHAPJson))
-		r.Get("/accessories", s.getAccessories)
-		r.Get("/characteristics", s.getCharacteristics)
-		r.Put("/characteristics", s.putCharacteristics)
-		r.Put("/prepare", s.prepareCharacteristics)
-	})
+	hapJSON := setHeader("Content-Type", HTTPContentTypeHAPJson)
+	mux.Handle("GET /accessories", hapJSON(http.HandlerFunc(s.getAccessories)))
+	mux.Handle("GET /characteristics", hapJSON(http.HandlerFunc(s.getCharacteristics)))
+	mux.Handle("PUT /characteristics", hapJSON(http.HandlerFunc(s.putCharacteristics)))
+	mux.Handle("PUT /prepare", hapJSON(http.HandlerFunc(s.prepareCharacteristics)))
 
 	return s, nil
-}
-
-// ServeMux returns the http handler.
-func (s *Server) ServeMux() ServeMux {
-	return s.ss.Handler.(*chi.Mux)
 }
 
 // IsAuthorized returns true if the provided
@@ -496,12 +478,20 @@ func (s *Server) txtRecords() map[string]string {
 		"id": s.uuid,
 		"c#": fmt.Sprintf("%d", s.version),
 		"s#": "1",
-		"sf": fmt.Sprintf("%d", to.Int64(!s.IsPaired())),
-		"ff": fmt.Sprintf("%d", to.Int64(s.MfiCompliant)),
+		"sf": flag(!s.IsPaired()),
+		"ff": flag(s.MfiCompliant),
 		"md": s.a.Name(),
 		"ci": fmt.Sprintf("%d", s.a.Type),
 		"sh": s.setupHash(),
 	}
+}
+
+// flag is a TXT record's boolean: "1" or "0".
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 func (s *Server) setupHash() string {

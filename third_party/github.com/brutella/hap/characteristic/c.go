@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"github.com/brutella/hap/log"
-	"github.com/xiam/to"
 
 	"encoding/json"
 	"net/http"
@@ -385,13 +384,13 @@ func (c *C) clampInt(value int) interface{} {
 func (c *C) convert(v interface{}) interface{} {
 	switch c.Format {
 	case FormatFloat:
-		return to.Float64(v)
+		return toFloat64(v)
 	case FormatUInt8, FormatUInt16, FormatUInt32, FormatInt32:
-		return int(to.Uint64(v))
+		return int(toUint64(v))
 	case FormatUInt64:
-		return to.Uint64(v)
+		return toUint64(v)
 	case FormatBool:
-		return to.Bool(v)
+		return toBool(v)
 	default:
 		return v
 	}

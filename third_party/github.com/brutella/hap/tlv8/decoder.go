@@ -1,13 +1,19 @@
 package tlv8
 
 import (
-	"github.com/xiam/to"
-
 	"bytes"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 )
+
+// fieldTag returns the type of a struct field's tlv8 tag: `tlv8:"6"` is 6.
+// The tags are this module's own constants, all decimals below 256.
+func fieldTag(s string) uint8 {
+	u, _ := strconv.ParseUint(s, 10, 64)
+	return uint8(u)
+}
 
 type decoder struct {
 	r *reader
@@ -60,7 +66,7 @@ func (d *decoder) decode(v interface{}) error {
 		typeField := eType.Field(i)
 		if tlv8, ok := typeField.Tag.Lookup("tlv8"); ok {
 			values := strings.Split(tlv8, ",")
-			tag := uint8(to.Uint64(values[0]))
+			tag := fieldTag(values[0])
 			optional := len(values) > 1 && values[1] == "optional"
 
 			field := eValue.Field(i)

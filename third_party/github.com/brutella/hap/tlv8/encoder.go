@@ -3,8 +3,6 @@ package tlv8
 import (
 	"bytes"
 	"reflect"
-
-	"github.com/xiam/to"
 )
 
 type encoder struct {
@@ -58,7 +56,7 @@ func structPayload(v interface{}) ([]byte, error) {
 
 	for i := 0; i < vType.NumField(); i++ {
 		if tlv8, ok := vType.Field(i).Tag.Lookup("tlv8"); ok {
-			tag := uint8(to.Uint64(tlv8))
+			tag := fieldTag(tlv8)
 			field := vValue.Field(i)
 			switch v := field.Interface().(type) {
 			case uint8:
