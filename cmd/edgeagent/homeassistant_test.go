@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/edgeagent/edgeagent/internal/localauth"
@@ -282,7 +284,13 @@ func TestHomeAssistantEmbeddedBroker(t *testing.T) {
 	if err := ha.subscribe("#"); err == nil {
 		t.Error(`Home Assistant's login subscribed to "#"`)
 	}
-	m := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	// The bridge counts a command once its decision is committed, after
+	// the audit entry driveHA waited for: the scrape waits for the count.
+	var m map[string]*dto.MetricFamily
+	waitFor(t, "the refused command to be counted", func() bool {
+		m = scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+		return value(m, "edgeagent_homeassistant_commands_total", "result", "denied") >= 1
+	})
 	if v := value(m, "edgeagent_homeassistant_connected"); v != 1 {
 		t.Errorf("homeassistant_connected = %v", v)
 	}
