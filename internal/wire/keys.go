@@ -79,7 +79,7 @@ func KeyIDOf(pub crypto.PublicKey) (ID, error) {
 	if _, err := KeyAlg(pub); err != nil {
 		return ID{}, err
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := pkix(pub)
 	if err != nil {
 		return ID{}, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
 	}
@@ -87,6 +87,32 @@ func KeyIDOf(pub crypto.PublicKey) (ID, error) {
 	var id ID
 	copy(id[:], sum[:])
 	return id, nil
+}
+
+// The PKIX encodings of the two key kinds are a fixed header and the key's
+// bytes (RFC 8410 for Ed25519, RFC 5480 for P-256's uncompressed point).
+// Writing them out is what x509.MarshalPKIXPublicKey does, without its
+// ASN.1 reflection: a key id is taken on every decision, and at start.
+// TestKeyIDOfMatchesX509 holds the two to the same bytes.
+var (
+	ed25519PKIX = []byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}
+	p256PKIX    = []byte{0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00}
+)
+
+// pkix is pub's DER SubjectPublicKeyInfo; pub is a key KeyAlg accepts.
+func pkix(pub crypto.PublicKey) ([]byte, error) {
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		return append(ed25519PKIX[:len(ed25519PKIX):len(ed25519PKIX)], k...), nil
+	case *ecdsa.PublicKey:
+		point, err := k.Bytes() // uncompressed: 0x04, X, Y
+		if err != nil {
+			return nil, err
+		}
+		return append(p256PKIX[:len(p256PKIX):len(p256PKIX)], point...), nil
+	}
+	return nil, fmt.Errorf("%T", pub)
 }
 
 // String is the lower-case hex form used in files, logs and the CLI.

@@ -3,6 +3,8 @@ package wire
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -260,5 +262,33 @@ func TestAuditEntryHash(t *testing.T) {
 	got, err := DecodeAuditEntry(b)
 	if err != nil || got.Reason != "granted" {
 		t.Errorf("DecodeAuditEntry = %+v, %v", got, err)
+	}
+}
+
+// Key ids hash the same bytes x509.MarshalPKIXPublicKey gives, for keys of
+// both kinds: ids already in grants, snapshots and phones stay valid.
+func TestKeyIDOfMatchesX509(t *testing.T) {
+	for _, alg := range []Alg{Ed25519, P256} {
+		for range 200 {
+			key, err := GenerateKey(alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			der, err := x509.MarshalPKIXPublicKey(key.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pkix(key.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, der) {
+				t.Fatalf("%s: PKIX %x, x509 gives %x", alg, got, der)
+			}
+			sum := sha256.Sum256(der)
+			if id, err := KeyIDOf(key.Public()); err != nil || !bytes.Equal(id[:], sum[:IDSize]) {
+				t.Fatalf("%s: KeyIDOf = %x, %v", alg, id, err)
+			}
+		}
 	}
 }
