@@ -51,3 +51,7 @@ replace (
 	github.com/brutella/dnssd => ./third_party/github.com/brutella/dnssd
 	github.com/brutella/hap => ./third_party/github.com/brutella/hap
 )
+
+// Patched copy of mochi-mqtt/server v2.7.9 (no test-packet table and no
+// rs/xid in package initialisation): third_party/README.md.
+replace github.com/mochi-mqtt/server/v2 => ./third_party/github.com/mochi-mqtt/server
