@@ -28,6 +28,6 @@ func decodeTestOK(wanted TPacketCase) bool {
 }
 
 func TestTPacketCaseGet(t *testing.T) {
-	require.Equal(t, TPacketData[Connect][1], TPacketData[Connect].Get(TConnectMqtt311))
-	require.Equal(t, TPacketCase{}, TPacketData[Connect].Get(byte(128)))
+	require.Equal(t, TPacketData()[Connect][1], TPacketData()[Connect].Get(TConnectMqtt311))
+	require.Equal(t, TPacketCase{}, TPacketData()[Connect].Get(byte(128)))
 }
