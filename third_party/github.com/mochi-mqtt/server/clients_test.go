@@ -254,6 +254,30 @@ func TestClientParseConnectNoID(t *testing.T) {
 	require.NotEmpty(t, cl.ID)
 }
 
+// An anonymous client is given an id that no other client can guess: a client
+// that knows the id the next anonymous client will get can connect with it
+// and take that client's session over ([MQTT-3.1.4-2]). The ids of clients
+// that connect one after the other have no common prefix (xid, used
+// upstream, shares its timestamp, machine and process bytes between them).
+// Each is 20 characters of 0-9a-v, within what [MQTT-3.1.3-5] says every
+// server accepts, so that a client can reconnect with it, and is sent back
+// as the Assigned Client Identifier ([MQTT-3.1.3-7]).
+func TestClientParseConnectNoIDUnpredictable(t *testing.T) {
+	const n = 64
+	seen := make(map[string]string, n) // first 8 characters -> id
+	for i := 0; i < n; i++ {
+		cl, _, _ := newTestClient()
+		cl.ParseConnect("tcp1", packets.Packet{ProtocolVersion: 5})
+		require.Regexp(t, "^[0-9a-v]{20}$", cl.ID)
+		require.Equal(t, cl.ID, cl.Properties.Props.AssignedClientID)
+		// Two random ids share 8 characters (40 bits) once in 2^40
+		// pairs: 64 ids make 2016 pairs.
+		prev, dup := seen[cl.ID[:8]]
+		require.False(t, dup, "ids %s and %s share a prefix", prev, cl.ID)
+		seen[cl.ID[:8]] = cl.ID
+	}
+}
+
 func TestClientParseConnectBelowMinimumKeepalive(t *testing.T) {
 	cl, _, _ := newTestClient()
 	var b bytes.Buffer
