@@ -30,7 +30,6 @@ require (
 	github.com/miekg/dns v1.1.61 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.5 // indirect
-	github.com/rs/xid v1.4.0 // indirect
 	github.com/tadglines/go-pkgs v0.0.0-20210623144937-b983b20f54f9 // indirect
 	github.com/vishvananda/netlink v1.2.1-beta.2 // indirect
 	github.com/vishvananda/netns v0.0.0-20200728191858-db3c7e526aae // indirect
@@ -49,3 +48,7 @@ replace (
 	github.com/brutella/dnssd => ./third_party/github.com/brutella/dnssd
 	github.com/brutella/hap => ./third_party/github.com/brutella/hap
 )
+
+// Patched copy of mochi-mqtt/server v2.7.9 (no test-packet table and no
+// rs/xid in package initialisation): third_party/README.md.
+replace github.com/mochi-mqtt/server/v2 => ./third_party/github.com/mochi-mqtt/server
