@@ -36,8 +36,13 @@ type haClient struct {
 
 func connectHA(t *testing.T, url, user, password string) (*haClient, error) {
 	t.Helper()
+	return connectHAAs(t, url, user, password, fmt.Sprintf("ha-%d", time.Now().UnixNano()))
+}
+
+func connectHAAs(t *testing.T, url, user, password, clientID string) (*haClient, error) {
+	t.Helper()
 	h := &haClient{t: t, msgs: map[string][]byte{}}
-	o := mqtt.NewClientOptions().AddBroker(url).SetClientID(fmt.Sprintf("ha-%d", time.Now().UnixNano())).
+	o := mqtt.NewClientOptions().AddBroker(url).SetClientID(clientID).
 		SetUsername(user).SetPassword(password).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
 	h.c = mqtt.NewClient(o)
 	tok := h.c.Connect()
@@ -274,6 +279,15 @@ func TestHomeAssistantEmbeddedBroker(t *testing.T) {
 	}
 	if _, err := connectHA(t, url, "homeassistant", "guess"); err == nil {
 		t.Error("a wrong password was accepted by the embedded broker")
+	}
+	// Nor in the bridge's session: mochi hands a session to whoever
+	// connects with its client id, which would knock the bridge off and
+	// give Home Assistant's login the bridge's subscriptions.
+	waitLong(t, 5*time.Second, "the bridge's session", func() bool {
+		return value(scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)), "edgeagent_homeassistant_connected") == 1
+	})
+	if _, err := connectHAAs(t, url, "homeassistant", "s3cret-ha", "edgeagent-ha-test-site"); err == nil {
+		t.Error("Home Assistant's login took over the bridge's client id")
 	}
 	ha, err := connectHA(t, url, "homeassistant", "s3cret-ha")
 	if err != nil {

@@ -64,7 +64,7 @@ func NewBroker(o BrokerOptions) (*Broker, error) {
 	caps.MaximumSessionExpiryInterval = maxSessionExpiry
 	// mochi logs every connection at info: the agent's log is on an SD card.
 	srv := mqtt.New(&mqtt.Options{Capabilities: caps, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SysTopicResendInterval: 3600})
-	if err := srv.AddHook(&access{o: o, log: o.Log}, nil); err != nil {
+	if err := srv.AddHook(&access{o: o, log: o.Log, clients: srv.Clients}, nil); err != nil {
 		return nil, fmt.Errorf("homeassistant: broker: %w", err)
 	}
 	if err := srv.AddListener(listeners.NewNet("lan", o.Listener)); err != nil {
@@ -87,11 +87,13 @@ func (b *Broker) Serve(ctx context.Context) error {
 }
 
 // access is the broker's authentication and ACL: two users, no anonymous
-// clients, Home Assistant confined to its topics.
+// clients, each session kept by the user who made it, Home Assistant
+// confined to its topics.
 type access struct {
 	mqtt.HookBase
-	o   BrokerOptions
-	log *slog.Logger
+	o       BrokerOptions
+	log     *slog.Logger
+	clients *mqtt.Clients // the broker's sessions, by client id
 }
 
 func (a *access) ID() string { return "edgeagent-access" }
@@ -121,6 +123,13 @@ func (a *access) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool 
 	asBridge := equal(user, a.o.Bridge) && equal(pass, a.o.BridgePassword)
 	if !asHA && !asBridge {
 		a.log.Warn("homeassistant: broker refused a login", "user", user, "remote", cl.Net.Remote)
+		return false
+	}
+	// mochi hands a session to whoever connects with its client id: Home
+	// Assistant's password would knock the bridge off (the bridge's id is
+	// known) and inherit its subscriptions.
+	if old, ok := a.clients.Get(cl.ID); ok && string(old.Properties.Username) != user {
+		a.log.Warn("homeassistant: broker refused a login in another user's session", "user", user, "client_id", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
 	return true
