@@ -80,15 +80,27 @@ func TestAdminSocketStallWithholdsWatchdog(t *testing.T) {
 			t.Error(err)
 		}
 	}()
+	// The probe arms its next turn on clk before it asks (the first one a
+	// period after the start): the test moves the clock only once that
+	// turn is armed, or the turn would fall after the time moved.
+	armed := func() {
+		waitFor(t, "the probe's next turn to be armed", func() bool { return clk.Pending() == 1 })
+	}
 	healthy := func() bool {
+		armed()
 		clk.Advance(probeEvery) // the probe's next turn
 		return live.Check() == nil
 	}
 	waitFor(t, "the admin probe to answer", healthy)
 
 	sl.hold()
+	armed()
 	clk.Advance(probeEvery)
-	<-sl.entered // the probe's request is stuck in the accept loop
+	select {
+	case <-sl.entered: // the probe's request is stuck in the accept loop
+	case <-time.After(10 * time.Second):
+		t.Fatal("the probe asked nothing within 10 s of its turn")
+	}
 	clk.Advance(probeBound + time.Millisecond)
 	if err := live.Check(); !errors.Is(err, liveness.ErrStalled) || !strings.Contains(err.Error(), "admin socket") || strings.Contains(err.Error(), "cloud") {
 		t.Fatalf("admin socket stuck past its bound: Check = %v, want ErrStalled naming it and not the cloud loop", err)

@@ -63,7 +63,8 @@ type memJournal struct {
 	fail error
 	seen chan struct{} // if set, signalled on each Record
 	// hub, once set, is waited for before each read: its flusher may still
-	// be writing records queued by input changes, which nothing else waits for.
+	// be writing records queued by input changes, which nothing else waits
+	// for (a bare flush returns at once while the flusher is writing).
 	hub *Hub
 }
 
@@ -226,15 +227,6 @@ func (r *rig) set(pin string, l gpio.Level) {
 }
 
 func (r *rig) advance(d time.Duration) { r.clk.Advance(d) }
-
-// settle waits until every record queued so far is in the journal. A bare
-// flush returns at once while the flusher is writing, before its record lands.
-func (r *rig) settle() {
-	r.t.Helper()
-	if err := r.h.journal.wait("", 0, time.Minute); err != nil {
-		r.t.Fatal(err)
-	}
-}
 
 func (r *rig) do(id, action, value string) State {
 	r.t.Helper()

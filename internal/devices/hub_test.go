@@ -178,7 +178,7 @@ func TestDoErrorsChangeNothing(t *testing.T) {
 	}
 	r := hwRig(t)
 	snapshot := func() (any, any, int, int) {
-		r.settle()
+		r.j.settle()
 		hist := map[string][]Change{}
 		r.sim.mu.Lock()
 		pins := slices.Collect(maps.Values(r.sim.pins))

@@ -249,7 +249,7 @@ func TestVehicleDoErrorsChangeNothing(t *testing.T) {
 	}
 	r := started(t, carConfig())
 	snapshot := func() (any, any, int, int) {
-		r.settle()
+		r.j.settle()
 		hist := map[string][]Change{}
 		r.sim.mu.Lock()
 		pins := slices.Collect(maps.Values(r.sim.pins))
