@@ -51,3 +51,8 @@ func (e *CorruptEventError) Unwrap() error { return e.Err }
 type corruptError struct{ reason string }
 
 func (e *corruptError) Error() string { return "store: file is unusable: " + e.reason }
+
+// errNoInstance: a file not yet given its instance id (a new one), to
+// which no record of the write-ahead log applies. It never leaves the
+// package.
+var errNoInstance = errors.New("store: the file has no instance id")

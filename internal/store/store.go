@@ -598,14 +598,7 @@ func replayOnCopy(path string, recs [][]byte) (string, error) {
 		db, err = bbolt.Open(tmp, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
 	}
 	if err == nil {
-		err = db.Update(func(tx *bbolt.Tx) error {
-			for i, rec := range recs {
-				if err := applyRedo(tx, rec); err != nil {
-					return fmt.Errorf("record %d of %d: %w", i+1, len(recs), err)
-				}
-			}
-			return nil
-		})
+		err = applyRecords(db, recs)
 		if cerr := db.Close(); err == nil {
 			err = cerr
 		}
@@ -619,7 +612,18 @@ func replayOnCopy(path string, recs [][]byte) (string, error) {
 
 func walPath(path string) string { return path + "-wal" }
 
-var errNoInstance = errors.New("store: the file has no instance id")
+// applyRecords applies the log's records to db in one bbolt commit: a
+// start's replay, and OpenReadOnly's on a copy.
+func applyRecords(db *bbolt.DB, recs [][]byte) error {
+	return db.Update(func(tx *bbolt.Tx) error {
+		for i, rec := range recs {
+			if err := applyRedo(tx, rec); err != nil {
+				return fmt.Errorf("record %d of %d: %w", i+1, len(recs), err)
+			}
+		}
+		return nil
+	})
+}
 
 // fileTx is the txid of the file's last commit and its instance id.
 func fileTx(db *bbolt.DB) (base uint64, inst []byte, err error) {
@@ -657,15 +661,7 @@ func (s *Store) replayLog() error {
 	if len(recs) == 0 {
 		return nil
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		for i, rec := range recs {
-			if err := applyRedo(tx, rec); err != nil {
-				return fmt.Errorf("record %d of %d: %w", i+1, len(recs), err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := applyRecords(s.db, recs); err != nil {
 		return fmt.Errorf("store: replaying the write-ahead log %s: %w", walPath(s.path), err)
 	}
 	s.log.Info("store: replayed the write-ahead log", "records", len(recs))

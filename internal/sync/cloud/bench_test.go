@@ -305,7 +305,7 @@ func rawPublish(b *testing.B, brokerURL, clientID, topic string, payloads [][]by
 			b.Fatal("raw publish: no PUBACK in a minute")
 		}
 		n := 0
-		for ; n < len(inflight) && isDone(inflight[n]); n++ {
+		for ; n < len(inflight) && mqttlink.Done(inflight[n]); n++ {
 			if err := inflight[n].Error(); err != nil {
 				b.Fatal("raw publish:", err)
 			}

@@ -135,7 +135,7 @@ func (s *Service) drain(ctx context.Context, sess *mqttlink.Session) {
 		case <-oldest:
 			// Take every PUBACK that is already here, in order.
 			n := 0
-			for ; n < len(inflight) && isDone(inflight[n].tok); n++ {
+			for ; n < len(inflight) && mqttlink.Done(inflight[n].tok); n++ {
 				if err := inflight[n].tok.Error(); err != nil {
 					sess.Drop(fmt.Errorf("publish failed: %w", err))
 					return
@@ -244,16 +244,6 @@ func (a *alarm) arm(clk clock.Clock, d time.Duration) {
 		default:
 		}
 	})
-}
-
-// isDone reports whether t has completed.
-func isDone(t mqtt.Token) bool {
-	select {
-	case <-t.Done():
-		return true
-	default:
-		return false
-	}
 }
 
 // StateDoc is the reported state, retained on {prefix}/{site}/state (CDDL

@@ -410,7 +410,7 @@ func (l *Link) connect(ctx context.Context) (*Session, error) {
 		if c := s.conn(); c != nil {
 			c.Close()
 		}
-		if ct, ok := tok.(*mqtt.ConnectToken); ok && done(tok) {
+		if ct, ok := tok.(*mqtt.ConnectToken); ok && Done(tok) {
 			if why, ok := refusals[ct.ReturnCode()]; ok {
 				return nil, fmt.Errorf("%w: %s (CONNACK %d)", ErrRefused, why, ct.ReturnCode())
 			}
@@ -602,8 +602,9 @@ func (l *Link) disconnect(s *Session) {
 	s.c.Disconnect(100)
 }
 
-// done reports whether t has completed (its fields are then safe to read).
-func done(t mqtt.Token) bool {
+// Done reports whether t (a Session's publish, say) has completed; its
+// fields are then safe to read.
+func Done(t mqtt.Token) bool {
 	select {
 	case <-t.Done():
 		return true

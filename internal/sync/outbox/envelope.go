@@ -109,21 +109,14 @@ func (e *Envelope) encode() ([]byte, error) {
 		}
 	}
 	n := uint64(8) // the fields without omitempty
-	size := 1 + 11 + headLen(uint64(len(e.Site))) + len(e.Site) + bytesLen(e.Instance) + headLen(e.Boot) + headLen(e.Seq) +
-		bytesLen(e.ID) + headLen(e.HLC) + headLen(uint64(len(e.Type))) + len(e.Type) + headLen(uint64(len(e.Class))) + len(e.Class)
-	if e.Time != 0 {
-		n++
-		size += headLen(timeArg(e.Time))
+	for _, set := range []bool{e.Time != 0, e.Device != "", body != nil} {
+		if set {
+			n++
+		}
 	}
-	if e.Device != "" {
-		n++
-		size += headLen(uint64(len(e.Device))) + len(e.Device)
-	}
-	if body != nil {
-		n++
-		size += len(body)
-	}
-	b := make([]byte, 0, size)
+	// One allocation: the map's head and eleven keys, each value's head at
+	// most 9 bytes, and the values' bytes.
+	b := make([]byte, 0, 1+11*10+len(e.Site)+len(e.Instance)+len(e.ID)+len(e.Type)+len(e.Class)+len(e.Device)+len(body))
 	b = appendHead(b, cborMap, n)
 	b = appendText(append(b, 1), e.Site)
 	b = appendBytes(append(b, 2), e.Instance)
@@ -182,22 +175,6 @@ func appendHead(b []byte, m byte, v uint64) []byte {
 	}
 }
 
-// headLen is the length of the shortest head with argument v.
-func headLen(v uint64) int {
-	switch {
-	case v < 24:
-		return 1
-	case v <= 0xff:
-		return 2
-	case v <= 0xffff:
-		return 3
-	case v <= 0xffff_ffff:
-		return 5
-	default:
-		return 9
-	}
-}
-
 func appendText(b []byte, s string) []byte {
 	return append(appendHead(b, cborText, uint64(len(s))), s...)
 }
@@ -208,13 +185,6 @@ func appendBytes(b, p []byte) []byte {
 		return append(b, cborNull)
 	}
 	return append(appendHead(b, cborBytes, uint64(len(p))), p...)
-}
-
-func bytesLen(p []byte) int {
-	if p == nil {
-		return 1
-	}
-	return headLen(uint64(len(p))) + len(p)
 }
 
 // DecodeEnvelope decodes and validates an envelope (the cloud's side, and
