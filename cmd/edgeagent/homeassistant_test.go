@@ -289,6 +289,12 @@ func TestHomeAssistantEmbeddedBroker(t *testing.T) {
 	if _, err := connectHAAs(t, url, "homeassistant", "s3cret-ha", "edgeagent-ha-test-site"); err == nil {
 		t.Error("Home Assistant's login took over the bridge's client id")
 	}
+	// Its own session it takes back, as a restarted Home Assistant does.
+	for i := range 2 {
+		if _, err := connectHAAs(t, url, "homeassistant", "s3cret-ha", "ha-own-session"); err != nil {
+			t.Errorf("Home Assistant's login in its own session (connection %d): %v", i+1, err)
+		}
+	}
 	ha, err := connectHA(t, url, "homeassistant", "s3cret-ha")
 	if err != nil {
 		t.Fatal(err)

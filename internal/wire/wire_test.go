@@ -3,6 +3,11 @@ package wire
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -289,6 +294,21 @@ func TestKeyIDOfMatchesX509(t *testing.T) {
 			if id, err := KeyIDOf(key.Public()); err != nil || !bytes.Equal(id[:], sum[:IDSize]) {
 				t.Fatalf("%s: KeyIDOf = %x, %v", alg, id, err)
 			}
+		}
+	}
+	// Keys of no other kind get an id: not another curve, not RSA, not a
+	// short Ed25519 key.
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pub := range []crypto.PublicKey{&p384.PublicKey, &rsaKey.PublicKey, ed25519.PublicKey(make([]byte, 31)), nil} {
+		if id, err := KeyIDOf(pub); !errors.Is(err, ErrUnsupportedKey) || !id.IsZero() {
+			t.Errorf("KeyIDOf(%T) = %x, %v; want ErrUnsupportedKey", pub, id, err)
 		}
 	}
 }
