@@ -213,7 +213,7 @@ func (c *ChipOutput) PWM(gpio.Duty, physic.Frequency) error { return errOutputOn
 var _ gpio.PinIO = (*ChipOutput)(nil)
 
 // chipOutput finds the kernel GPIO chip line named name among the chips
-// periph's gpioioctl driver found (host.Init), or returns nil. gpioioctl
+// periph's gpioioctl driver found (Host), or returns nil. gpioioctl
 // renames a line whose name another driver registered first (bcm283x on a
 // Pi 1-4 registers "GPIO17" too) to "gpiochipN-GPIO17": both are looked up.
 func chipOutput(name string) gpio.PinIO {

@@ -3,18 +3,31 @@ package devices
 import (
 	"fmt"
 
+	"periph.io/x/conn/v3/driver/driverreg"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
-	"periph.io/x/host/v3"
+	// The drivers of the boards the agent supports (docs/operations.md,
+	// "Which build for which board"): any kernel GPIO chip (gpioioctl),
+	// the sysfs fallback, and the Raspberry Pi's SoC and header names.
+	// Not periph's host package, which also links the Allwinner and
+	// Pine64 drivers: their pin tables are built at every start, on any
+	// board (8 ms of each cold start under qemu-aarch64), for boards
+	// nobody runs the agent on. Such a board's lines are still found on
+	// its GPIO chip, by the kernel's line names.
+	_ "periph.io/x/host/v3/bcm283x"
+	_ "periph.io/x/host/v3/gpioioctl"
+	_ "periph.io/x/host/v3/rpi"
+	_ "periph.io/x/host/v3/sysfs"
 )
 
-// Host initialises periph's host drivers (host.Init is idempotent) and
-// returns the board's pin resolvers by name ("GPIO17") for Options: inputs
-// are periph's; an output on a kernel GPIO chip is a ChipOutput, requested
-// with its safe level as its initial value so that it never shows another
-// level at start. Thermometer is left for the caller.
+// Host initialises the registered periph drivers (driverreg.Init is
+// idempotent) and returns the board's pin resolvers by name ("GPIO17") for
+// Options: inputs are periph's; an output on a kernel GPIO chip is a
+// ChipOutput, requested with its safe level as its initial value so that
+// it never shows another level at start. Thermometer is left for the
+// caller.
 func Host() (Options, error) {
-	if _, err := host.Init(); err != nil {
+	if _, err := driverreg.Init(); err != nil {
 		return Options{}, fmt.Errorf("devices: initialising periph host drivers: %w", err)
 	}
 	byName := func(name string) (gpio.PinIO, error) {
