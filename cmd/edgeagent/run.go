@@ -339,7 +339,11 @@ func serveAdmin(admin *localapi.Admin, ln net.Listener, live *liveness.Registry)
 	loop := live.Add("admin socket", probeBound, true)
 	client := localapi.NewAdminClient(ln.Addr().String())
 	return func(ctx context.Context) error {
-		srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+		// HTTP/1 only: a Unix socket has no TLS to negotiate HTTP/2 on, and
+		// net/http would still set up its HTTP/2 server at every start.
+		var http1 http.Protocols
+		http1.SetHTTP1(true)
+		srv := &http.Server{Handler: admin.Handler(), Protocols: &http1, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()
 		probeCtx, stopProbe := context.WithCancel(ctx)
