@@ -8,15 +8,16 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	// The drivers of the boards the agent supports (docs/operations.md,
 	// "Which build for which board"): any kernel GPIO chip (gpioioctl),
-	// the sysfs fallback, and the Raspberry Pi's SoC and header names.
-	// Not periph's host package, which also links the Allwinner and
-	// Pine64 drivers: their pin tables are built at every start, on any
-	// board (8 ms of each cold start under qemu-aarch64), for boards
-	// nobody runs the agent on. Such a board's lines are still found on
-	// its GPIO chip, by the kernel's line names.
+	// the sysfs fallback, and the Raspberry Pi's SoC. Not periph's host
+	// package, which also links the Allwinner, Pine64 and Raspberry Pi
+	// header drivers: their pin tables are built at every start, on any
+	// board (10 ms of each cold start under qemu-aarch64), for boards the
+	// agent does not support and for header names ("P1_11") the config
+	// does not take (pins are GPIO<n>, as the boot config needs them).
+	// Another board's lines are still found on its GPIO chip, by the
+	// kernel's line names.
 	_ "periph.io/x/host/v3/bcm283x"
 	_ "periph.io/x/host/v3/gpioioctl"
-	_ "periph.io/x/host/v3/rpi"
 	_ "periph.io/x/host/v3/sysfs"
 )
 
