@@ -306,9 +306,11 @@ type AuditReport struct {
 //     means the anchor was forged.
 //
 // On a break it returns the report so far and an *AuditBreakError
-// (errors.Is ErrAuditBroken). It reads only: the agent may be running
-// (from another process, use the running agent's Keeper.VerifyAudit), or st
-// may be a copy opened with store.OpenReadOnly.
+// (errors.Is ErrAuditBroken). It changes nothing: the agent may be running
+// (from another process, use the running agent's Keeper.VerifyAudit), whose
+// store writes its log into the file first (a checkpoint, as it does every
+// few minutes), or st may be a copy opened with store.OpenReadOnly, which
+// is never written.
 func VerifyAudit(st *store.Store, dir *secstate.Dir) (AuditReport, error) {
 	var rep AuditReport
 	var file auditHead
@@ -324,7 +326,9 @@ func VerifyAudit(st *store.Store, dir *secstate.Dir) (AuditReport, error) {
 			rep.Notes = append(rep.Notes, "no audit head in the security state yet: truncation of the newest entries cannot be checked")
 		}
 	}
-	err := st.View(func(tx *store.Tx) error {
+	// Scan, not View: the walk reads every entry, and door actions' commits
+	// go on beside it.
+	err := st.Scan(func(tx *store.Tx) error {
 		b := tx.Bucket(bucketAudit) // nil before the first start: the heads are still compared
 		fail := func(index int, seq uint64, format string, args ...any) error {
 			rep.Break = &AuditBreakError{Index: index, Seq: seq, Reason: fmt.Sprintf(format, args...)}

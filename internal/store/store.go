@@ -433,6 +433,28 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 	return closedErr(s.db.View(func(tx *bbolt.Tx) error { return fn(&Tx{tx: tx}) }))
 }
 
+// Scan is View for a read that walks much of the file (verifying the
+// audit chain): it does not hold back commits while it reads. It first
+// writes what the log holds into the file (a checkpoint), then reads the
+// file in a bbolt read transaction of its own, beside the commits that go
+// on: fn sees the store as it was at the checkpoint. Through View, a long
+// read would hold the store's one lock, and every door action's commit
+// would wait for it. A checkpoint that grows the file still waits for fn
+// (bbolt remaps the file only between readers). When the checkpoint fails
+// (a full disk) it reads as View does.
+func (s *Store) Scan(fn func(tx *Tx) error) error {
+	s.txMu.Lock()
+	var err error
+	if s.wal != nil { // nil: read-only, nothing logged
+		err = s.checkpoint()
+	}
+	s.txMu.Unlock()
+	if err != nil {
+		return s.View(fn)
+	}
+	return closedErr(s.db.View(func(tx *bbolt.Tx) error { return fn(&Tx{tx: tx}) }))
+}
+
 // Health for the status page.
 type Health struct {
 	Path      string `json:"path"`
