@@ -232,6 +232,9 @@ func TestClosedStore(t *testing.T) {
 	if err := s.Record("door", []byte("x"), nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("Record = %v, want ErrClosed", err)
 	}
+	if err := s.Scan(func(*Tx) error { t.Error("Scan read a closed store"); return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Scan = %v, want ErrClosed", err)
+	}
 }
 
 func TestHealth(t *testing.T) {

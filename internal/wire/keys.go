@@ -76,12 +76,9 @@ type ID [IDSize]byte
 
 // KeyIDOf computes the key id of pub.
 func KeyIDOf(pub crypto.PublicKey) (ID, error) {
-	if _, err := KeyAlg(pub); err != nil {
-		return ID{}, err
-	}
 	der, err := pkix(pub)
 	if err != nil {
-		return ID{}, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+		return ID{}, err
 	}
 	sum := sha256.Sum256(der)
 	var id ID
@@ -100,19 +97,23 @@ var (
 		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00}
 )
 
-// pkix is pub's DER SubjectPublicKeyInfo; pub is a key KeyAlg accepts.
+// pkix is pub's DER SubjectPublicKeyInfo, for a key KeyAlg accepts: what
+// a key id hashes and what a PEM file holds, so that the two agree.
 func pkix(pub crypto.PublicKey) ([]byte, error) {
+	if _, err := KeyAlg(pub); err != nil {
+		return nil, err
+	}
 	switch k := pub.(type) {
 	case ed25519.PublicKey:
 		return append(ed25519PKIX[:len(ed25519PKIX):len(ed25519PKIX)], k...), nil
 	case *ecdsa.PublicKey:
 		point, err := k.Bytes() // uncompressed: 0x04, X, Y
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
 		}
 		return append(p256PKIX[:len(p256PKIX):len(p256PKIX)], point...), nil
 	}
-	return nil, fmt.Errorf("%T", pub)
+	return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, pub)
 }
 
 // String is the lower-case hex form used in files, logs and the CLI.
@@ -187,12 +188,9 @@ func ParsePrivateKeyPEM(b []byte) (crypto.Signer, error) {
 
 // EncodePublicKeyPEM encodes a public key as PKIX in a "PUBLIC KEY" block.
 func EncodePublicKeyPEM(pub crypto.PublicKey) ([]byte, error) {
-	if _, err := KeyAlg(pub); err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := pkix(pub)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }

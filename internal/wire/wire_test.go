@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -294,6 +295,11 @@ func TestKeyIDOfMatchesX509(t *testing.T) {
 			if id, err := KeyIDOf(key.Public()); err != nil || !bytes.Equal(id[:], sum[:IDSize]) {
 				t.Fatalf("%s: KeyIDOf = %x, %v", alg, id, err)
 			}
+			// A key's PEM file holds the bytes its id hashes.
+			b, err := EncodePublicKeyPEM(key.Public())
+			if blk, _ := pem.Decode(b); err != nil || blk == nil || blk.Type != "PUBLIC KEY" || !bytes.Equal(blk.Bytes, der) {
+				t.Fatalf("%s: EncodePublicKeyPEM = %q, %v", alg, b, err)
+			}
 		}
 	}
 	// Keys of no other kind get an id: not another curve, not RSA, not a
@@ -309,6 +315,9 @@ func TestKeyIDOfMatchesX509(t *testing.T) {
 	for _, pub := range []crypto.PublicKey{&p384.PublicKey, &rsaKey.PublicKey, ed25519.PublicKey(make([]byte, 31)), nil} {
 		if id, err := KeyIDOf(pub); !errors.Is(err, ErrUnsupportedKey) || !id.IsZero() {
 			t.Errorf("KeyIDOf(%T) = %x, %v; want ErrUnsupportedKey", pub, id, err)
+		}
+		if b, err := EncodePublicKeyPEM(pub); !errors.Is(err, ErrUnsupportedKey) || b != nil {
+			t.Errorf("EncodePublicKeyPEM(%T) = %q, %v; want ErrUnsupportedKey", pub, b, err)
 		}
 	}
 }
