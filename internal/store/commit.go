@@ -263,13 +263,18 @@ func (s *Store) discard() {
 	}
 }
 
-// checkpoint commits the open transaction to the bbolt file (its own
-// fsyncs) and starts the log again. s.txMu is held. On failure the log
+// checkpoint commits every logged write to the bbolt file (its own fsyncs)
+// and starts the log again. s.txMu is held. On failure the log
 // still holds every write (durable), so nothing is lost: the next begin
 // replays it and a later checkpoint tries again.
 func (s *Store) checkpoint() (err error) {
-	if s.wtx == nil {
-		return nil
+	if s.wtx == nil && len(s.pend) == 0 {
+		return nil // the file has every write
+	}
+	// After a failed flush or checkpoint the logged writes are in no
+	// transaction: replay them, or there is nothing to commit them with.
+	if err := s.begin(); err != nil {
+		return err
 	}
 	defer func() {
 		if r := recover(); r != nil {

@@ -425,6 +425,16 @@ func (s *Store) Boot() uint64 { return s.boot }
 // the transaction that holds them, one reader at a time.
 func (s *Store) View(fn func(tx *Tx) error) error {
 	s.txMu.Lock()
+	if s.wtx == nil && len(s.pend) > 0 {
+		// A failed flush or checkpoint dropped the transaction, and the
+		// file lacks the logged writes: read the file alone and a revocation
+		// or a lockout's count acknowledged since the last checkpoint would
+		// be taken back. Make it again from the log, or fail.
+		if err := s.begin(); err != nil {
+			s.txMu.Unlock()
+			return err
+		}
+	}
 	if s.wtx != nil {
 		defer s.txMu.Unlock()
 		return fn(&Tx{tx: s.wtx})

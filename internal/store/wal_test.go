@@ -682,3 +682,82 @@ func TestScanDoesNotHoldBackCommits(t *testing.T) {
 		t.Errorf("after the Scan, View reads %q, %v; want the write made during it", got, err)
 	}
 }
+
+// failFlushes makes the log's writes fail (as a full disk or a dying SD
+// card does) until the returned func is called.
+func failFlushes(t testing.TB, s *Store) (restore func()) {
+	t.Helper()
+	ro, err := os.Open(s.wal.path) // writes to it fail: EBADF
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.txMu.Lock()
+	good := s.wal.f
+	s.wal.f = ro
+	s.txMu.Unlock()
+	return func() {
+		s.txMu.Lock()
+		s.wal.f = good
+		s.txMu.Unlock()
+		_ = ro.Close()
+	}
+}
+
+// A failed flush drops the open transaction, and with it every write
+// acknowledged since the last checkpoint, which only the log holds. Reads
+// must still see them: through the file alone a revoked key or a PIN's
+// failure count would go back to what it was at the checkpoint. A Scan
+// (its checkpoint) must write them into the file, not skip them.
+func TestReadsKeepAcknowledgedWritesAfterAFailedFlush(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	put := func(v string) error {
+		return s.Update(func(tx *Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("revoked"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte("key"), []byte(v))
+		})
+	}
+	read := func(how string, read func(func(*Tx) error) error) string {
+		t.Helper()
+		var got string
+		err := read(func(tx *Tx) error {
+			if b := tx.Bucket([]byte("revoked")); b != nil {
+				got = string(b.Get([]byte("key")))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		return got
+	}
+	if err := put("acknowledged"); err != nil {
+		t.Fatal(err)
+	}
+	restore := failFlushes(t, s)
+	if err := put("never acknowledged"); err == nil {
+		t.Fatal("an Update whose flush failed returned nil")
+	}
+	if got := read("View after the failed flush", s.View); got != "acknowledged" {
+		t.Errorf("View after a failed flush reads %q, want %q", got, "acknowledged")
+	}
+	before := s.checkpoints.Load()
+	if got := read("Scan after the failed flush", s.Scan); got != "acknowledged" {
+		t.Errorf("Scan after a failed flush reads %q, want %q", got, "acknowledged")
+	}
+	if n := s.checkpoints.Load() - before; n != 1 {
+		t.Errorf("Scan made %d checkpoints, want 1: the logged write is in the file", n)
+	}
+	restore()
+	// The store goes on: the next write is durable through a power cut.
+	if err := put("after the failure"); err != nil {
+		t.Fatalf("Update once the log can be written again: %v", err)
+	}
+	crash(t, s)
+	if got := read("View after a crash and Open", reopen(t, path, Options{}).View); got != "after the failure" {
+		t.Errorf("after a crash the store reads %q, want %q", got, "after the failure")
+	}
+}
