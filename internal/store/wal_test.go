@@ -761,3 +761,85 @@ func TestReadsKeepAcknowledgedWritesAfterAFailedFlush(t *testing.T) {
 		t.Errorf("after a crash the store reads %q, want %q", got, "after the failure")
 	}
 }
+
+// The same after a failed checkpoint, as on a full disk: the bbolt file
+// cannot grow, the log (preallocated) still takes writes. Reads see every
+// write the log holds; a Scan, whose own checkpoint fails too, reads them
+// as View does; and once the file can grow they reach it.
+func TestReadsKeepAcknowledgedWritesAfterAFailedCheckpoint(t *testing.T) {
+	path := testPath(t)
+	s := openStore(t, path)
+	const keys = 64
+	value := bytes.Repeat([]byte("v"), 4096) // 256 KiB in all: the file must grow to hold them
+	err := s.Update(func(tx *Tx) error {
+		b, err := tx.CreateBucket([]byte("grants"))
+		if err != nil {
+			return err
+		}
+		for i := range keys {
+			if err := b.Put(u64key(uint64(i)), value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() >= keys*int64(len(value)) {
+		t.Fatalf("the file is already %d bytes: the checkpoint would not need to grow it", fi.Size())
+	}
+	s.txMu.Lock()
+	s.db.MaxSize = int(fi.Size()) // bbolt refuses to grow it: ErrMaxSizeReached
+	s.txMu.Unlock()
+	if err := s.Checkpoint(); err == nil {
+		t.Fatal("a checkpoint that had to grow the file past its bound returned nil")
+	}
+	count := func(how string, read func(func(*Tx) error) error) int {
+		t.Helper()
+		n := 0
+		err := read(func(tx *Tx) error {
+			if b := tx.Bucket([]byte("grants")); b != nil {
+				c := b.Cursor() // not Stats: it counts only committed pages
+				for k, _ := c.First(); k != nil; k, _ = c.Next() {
+					n++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		return n
+	}
+	if n := count("View after the failed checkpoint", s.View); n != keys {
+		t.Errorf("View after a failed checkpoint sees %d keys, want %d", n, keys)
+	}
+	if n := count("Scan whose checkpoint fails", s.Scan); n != keys {
+		t.Errorf("Scan whose checkpoint fails sees %d keys, want %d", n, keys)
+	}
+	if err := s.Update(func(tx *Tx) error { return tx.Bucket([]byte("grants")).Delete(u64key(0)) }); err != nil {
+		t.Fatalf("Update while the file cannot grow (the log can): %v", err)
+	}
+	if n := count("View after an Update on the log", s.View); n != keys-1 {
+		t.Errorf("View sees %d keys after one was deleted, want %d", n, keys-1)
+	}
+	s.txMu.Lock()
+	s.db.MaxSize = 0
+	s.txMu.Unlock()
+	before := s.checkpoints.Load()
+	if err := s.Checkpoint(); err != nil {
+		t.Fatalf("checkpoint once the file can grow: %v", err)
+	}
+	if s.checkpoints.Load() != before+1 {
+		t.Fatal("the checkpoint once the file can grow wrote nothing")
+	}
+	crash(t, s)
+	if n := count("View after a crash and Open", reopen(t, path, Options{}).View); n != keys-1 {
+		t.Errorf("after a crash the store has %d keys, want %d", n, keys-1)
+	}
+}
