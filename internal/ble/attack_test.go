@@ -148,20 +148,26 @@ func TestBLEBadFrameDropsOnlyThatConnection(t *testing.T) {
 	good.Write(frags[0])
 
 	for _, bad := range []struct {
-		name string
-		b    []byte
+		name  string
+		b     []byte
+		chunk int // bytes a write; 0: as many as the MTU allows
 	}{
-		{"not CBOR", []byte{0x00, 0x03, 0xff, 0xff, 0xff}},
-		{"empty frame", []byte{0x00, 0x00}},
-		{"over the size limit", []byte{0xff, 0xff}},
-		{"unknown type", mustFrame(t, 99, wire.ChallengeRequest{Device: "door", Action: "unlock"})},
-		{"a hub's frame type from a phone", mustFrame(t, TypeDecision, Decision{})},
-		{"a body with a field its type does not have", mustFrame(t, TypeChallengeRequest, StatusRequest{Chain: [][]byte{{1}}})},
-		{"a write longer than the MTU allows", make([]byte, WriteChunk(23)+1)},
+		{"not CBOR", []byte{0x00, 0x03, 0xff, 0xff, 0xff}, 0},
+		{"empty frame", []byte{0x00, 0x00}, 0},
+		{"over the size limit", []byte{0xff, 0xff}, 0},
+		{"unknown type", mustFrame(t, 99, wire.ChallengeRequest{Device: "door", Action: "unlock"}), 0},
+		{"a hub's frame type from a phone", mustFrame(t, TypeDecision, Decision{}), 0},
+		{"a body with a field its type does not have", mustFrame(t, TypeChallengeRequest, StatusRequest{Chain: [][]byte{{1}}}), 0},
+		{"a write longer than the MTU allows", make([]byte, WriteChunk(23)+1), WriteChunk(23) + 1},
+		{"a frame not in deterministic encoding", nonDeterministic(t), 0},
 	} {
 		l := e.mustConnect(23)
 		var err error
-		for _, f := range Split(bad.b, WriteChunk(23)+1) {
+		chunk := bad.chunk
+		if chunk == 0 {
+			chunk = WriteChunk(23) // each bad frame is refused for what it is, not for a write too long
+		}
+		for _, f := range Split(bad.b, chunk) {
 			if err = l.Write(f); err != nil {
 				break
 			}
@@ -178,6 +184,18 @@ func TestBLEBadFrameDropsOnlyThatConnection(t *testing.T) {
 	if e.state("door") != "unlocked" || good.isDropped() {
 		t.Fatal("another central's bad frames broke this one's exchange")
 	}
+}
+
+// nonDeterministic is a prefixed challenge request whose frame-map has
+// its keys out of order.
+func nonDeterministic(t testing.TB) []byte {
+	t.Helper()
+	body, err := wire.Marshal(wire.ChallengeRequest{Device: "door", Action: "unlock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := append([]byte{0xa3, 0x02, 0x09, 0x01, 0x01, 0x04}, body...)
+	return append([]byte{0, byte(len(fm))}, fm...)
 }
 
 func mustFrame(t testing.TB, typ uint, body any) []byte {
@@ -265,4 +283,32 @@ func TestBLERandomFrames(t *testing.T) {
 		t.Fatalf("a phone after 10 000 random frames: %+v %v", d, err)
 	}
 	t.Logf("%d connections dropped", drops)
+}
+
+// A frame decodes from one encoding only, core deterministic (as the
+// fuzzer asks): the other forms wire's decoder would take are refused, so
+// two byte strings are never one frame.
+func TestDecodeFrameTakesOneEncodingPerFrame(t *testing.T) {
+	body, err := wire.Marshal(wire.ChallengeRequest{Device: "door", Action: "unlock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(head ...byte) []byte { return append(append(head, 0x04), body...) }
+	good := frame(0xa3, 0x01, 0x01, 0x02, 0x09) // {1: 1, 2: 9, 4: body}
+	if f, err := DecodeFrame(good); err != nil || f.Type != TypeChallengeRequest || f.ID != 9 {
+		t.Fatalf("the deterministic encoding: %+v %v", f, err)
+	}
+	for _, bad := range []struct {
+		name string
+		b    []byte
+	}{
+		{"the id as a simple value", frame(0xa3, 0x01, 0x01, 0x02, 0xe9)},
+		{"the id as null", frame(0xa3, 0x01, 0x01, 0x02, 0xf6)},
+		{"the id in five bytes", frame(0xa3, 0x01, 0x01, 0x02, 0x1a, 0x00, 0x00, 0x00, 0x09)},
+		{"the keys out of order", frame(0xa3, 0x02, 0x09, 0x01, 0x01)},
+	} {
+		if f, err := DecodeFrame(bad.b); !errors.Is(err, ErrBadFrame) {
+			t.Errorf("%s: decoded as %+v (%v), want ErrBadFrame", bad.name, f, err)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package ble
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -98,11 +99,19 @@ func EncodeFrame(typ uint, id uint32, device string, body any) ([]byte, error) {
 }
 
 // DecodeFrame decodes one frame (without its prefix) strictly: wire's
-// rules, and a known type.
+// rules, a known type, and core deterministic encoding (one encoding per
+// frame).
 func DecodeFrame(b []byte) (*Frame, error) {
 	var f Frame
 	if err := wire.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadFrame, err)
+	}
+	// wire's decoder also takes forms no deterministic encoder writes: map
+	// keys out of order, an integer in more bytes than it needs, or as a
+	// simple value or null. Re-encoding is the one check that holds for
+	// every field, and a frame is small.
+	if re, err := wire.Marshal(&f); err != nil || !bytes.Equal(re, b) {
+		return nil, fmt.Errorf("%w: not in core deterministic encoding", ErrBadFrame)
 	}
 	switch f.Type {
 	case TypeChallengeRequest, TypeChallenge, TypeAction, TypeDecision, TypeStatusRequest, TypeStatus, TypeError:
