@@ -427,9 +427,9 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 	s.txMu.Lock()
 	if s.wtx == nil && len(s.pend) > 0 {
 		// A failed flush or checkpoint dropped the transaction, and the
-		// file lacks the logged writes: read the file alone and a revocation
-		// or a lockout's count acknowledged since the last checkpoint would
-		// be taken back. Make it again from the log, or fail.
+		// file lacks the logged writes: read the file alone and every write
+		// acknowledged since the last checkpoint (a PIN lockout's count)
+		// would be taken back. Make it again from the log, or fail.
 		if err := s.begin(); err != nil {
 			s.txMu.Unlock()
 			return err
