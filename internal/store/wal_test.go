@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // crash stops s as a power cut after its last flush would: nothing is
@@ -705,27 +706,27 @@ func failFlushes(t testing.TB, s *Store) (restore func()) {
 
 // A failed flush drops the open transaction, and with it every write
 // acknowledged since the last checkpoint, which only the log holds. Reads
-// must still see them: through the file alone a revoked key or a PIN's
-// failure count would go back to what it was at the checkpoint. A Scan
+// must still see them: through the file alone a PIN's failure count or an
+// imported grant would go back to what it was at the checkpoint. A Scan
 // (its checkpoint) must write them into the file, not skip them.
 func TestReadsKeepAcknowledgedWritesAfterAFailedFlush(t *testing.T) {
 	path := testPath(t)
 	s := openStore(t, path)
 	put := func(v string) error {
 		return s.Update(func(tx *Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("revoked"))
+			b, err := tx.CreateBucketIfNotExists([]byte("pins"))
 			if err != nil {
 				return err
 			}
-			return b.Put([]byte("key"), []byte(v))
+			return b.Put([]byte("ann"), []byte(v))
 		})
 	}
 	read := func(how string, read func(func(*Tx) error) error) string {
 		t.Helper()
 		var got string
 		err := read(func(tx *Tx) error {
-			if b := tx.Bucket([]byte("revoked")); b != nil {
-				got = string(b.Get([]byte("key")))
+			if b := tx.Bucket([]byte("pins")); b != nil {
+				got = string(b.Get([]byte("ann")))
 			}
 			return nil
 		})
@@ -796,8 +797,8 @@ func TestReadsKeepAcknowledgedWritesAfterAFailedCheckpoint(t *testing.T) {
 	s.txMu.Lock()
 	s.db.MaxSize = int(fi.Size()) // bbolt refuses to grow it: ErrMaxSizeReached
 	s.txMu.Unlock()
-	if err := s.Checkpoint(); err == nil {
-		t.Fatal("a checkpoint that had to grow the file past its bound returned nil")
+	if err := s.Checkpoint(); !errors.Is(err, berrors.ErrMaxSizeReached) {
+		t.Fatalf("a checkpoint that had to grow the file past its bound: %v, want ErrMaxSizeReached", err)
 	}
 	count := func(how string, read func(func(*Tx) error) error) int {
 		t.Helper()
@@ -819,8 +820,12 @@ func TestReadsKeepAcknowledgedWritesAfterAFailedCheckpoint(t *testing.T) {
 	if n := count("View after the failed checkpoint", s.View); n != keys {
 		t.Errorf("View after a failed checkpoint sees %d keys, want %d", n, keys)
 	}
+	before := s.checkpoints.Load()
 	if n := count("Scan whose checkpoint fails", s.Scan); n != keys {
 		t.Errorf("Scan whose checkpoint fails sees %d keys, want %d", n, keys)
+	}
+	if s.checkpoints.Load() != before {
+		t.Fatal("the Scan's checkpoint succeeded: its fallback was not what read")
 	}
 	if err := s.Update(func(tx *Tx) error { return tx.Bucket([]byte("grants")).Delete(u64key(0)) }); err != nil {
 		t.Fatalf("Update while the file cannot grow (the log can): %v", err)
@@ -831,7 +836,7 @@ func TestReadsKeepAcknowledgedWritesAfterAFailedCheckpoint(t *testing.T) {
 	s.txMu.Lock()
 	s.db.MaxSize = 0
 	s.txMu.Unlock()
-	before := s.checkpoints.Load()
+	before = s.checkpoints.Load()
 	if err := s.Checkpoint(); err != nil {
 		t.Fatalf("checkpoint once the file can grow: %v", err)
 	}
