@@ -213,6 +213,9 @@ func TestARM64SimUnderQemu(t *testing.T) {
 // and ms/version-qemu is "edgeagent version", which runs every package
 // initialisation of the binary and exits. ms/start-qemu minus
 // ms/version-qemu is what run does until the socket answers.
+// ms/ready-notify-qemu is when the same starts sent sd_notify's READY=1
+// (NOTIFY_SOCKET set, as systemd runs the unit): outputs safe, store open,
+// every service started, before any request was read.
 func BenchmarkARM64(b *testing.B) {
 	qemu := benchtest.Qemu(b)
 	bin := buildARM64(b)
@@ -230,8 +233,30 @@ func BenchmarkARM64(b *testing.B) {
 		}
 		return time.Since(start)
 	}
-	run := func() time.Duration {
+	// The agent runs as systemd starts it (Type=notify): READY=1 goes to
+	// NOTIFY_SOCKET, and its time is reported beside the first answer's.
+	notify := filepath.Join(b.TempDir(), "notify")
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notify, Net: "unixgram"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	ready := make(chan time.Time, 1)
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, _, err := ln.ReadFromUnix(buf)
+			if err != nil {
+				return
+			}
+			if strings.Contains(string(buf[:n]), "READY=1") {
+				ready <- time.Now()
+			}
+		}
+	}()
+	run := func() (answer, notified time.Duration) {
 		cmd := exec.Command(qemu, bin, "run", "--config", cfg, "--sim", "--data-dir", data)
+		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notify)
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
@@ -240,28 +265,39 @@ func BenchmarkARM64(b *testing.B) {
 		deadline := start.Add(60 * time.Second)
 		for {
 			if _, err := c.Status(); err == nil {
-				return time.Since(start)
+				answer = time.Since(start)
+				break
 			}
 			if time.Now().After(deadline) {
 				b.Fatal("arm64 agent not ready under qemu after 60s")
 			}
 			time.Sleep(time.Millisecond)
 		}
+		select {
+		case at := <-ready:
+			return answer, at.Sub(start)
+		case <-time.After(10 * time.Second):
+			b.Fatal("arm64 agent answered under qemu but sent no READY=1 within 10s")
+		}
+		return
 	}
-	first := run()
+	first, _ := run()
 	// Several starts an op: one start is most of a second's benchmark
 	// time, and a figure of one sample would be whatever the shared
 	// machine did at that instant.
 	const startsPerOp = 5
-	var total, helloTotal, versionTotal time.Duration
+	var total, notifyTotal, helloTotal, versionTotal time.Duration
 	for i := 0; i < b.N*startsPerOp; i++ {
 		helloTotal += exit(hello)
 		versionTotal += exit(bin, "version")
-		total += run()
+		answer, notified := run()
+		total += answer
+		notifyTotal += notified
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 / float64(b.N*startsPerOp) }
 	b.ReportMetric(float64(fi.Size())/1e6, "MB-stripped")
 	b.ReportMetric(ms(total), "ms/start-qemu")
+	b.ReportMetric(ms(notifyTotal), "ms/ready-notify-qemu")
 	b.ReportMetric(float64(first.Microseconds())/1e3, "ms/first-start-qemu")
 	b.ReportMetric(ms(helloTotal), "ms/hello-qemu")
 	b.ReportMetric(ms(versionTotal), "ms/version-qemu")
