@@ -225,7 +225,6 @@ func BenchmarkARM64(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg, data := writeConfig64(b)
-	c := localapi.NewAdminClient(filepath.Join(data, "admin.sock"))
 	exit := func(args ...string) time.Duration {
 		start := time.Now()
 		if out, err := exec.Command(qemu, args...).CombinedOutput(); err != nil {
@@ -233,53 +232,12 @@ func BenchmarkARM64(b *testing.B) {
 		}
 		return time.Since(start)
 	}
-	// The agent runs as systemd starts it (Type=notify): READY=1 goes to
-	// NOTIFY_SOCKET, and its time is reported beside the first answer's.
-	notify := filepath.Join(b.TempDir(), "notify")
-	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notify, Net: "unixgram"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	ready := make(chan time.Time, 1)
-	go func() {
-		buf := make([]byte, 256)
-		for {
-			n, _, err := ln.ReadFromUnix(buf)
-			if err != nil {
-				return
-			}
-			if strings.Contains(string(buf[:n]), "READY=1") {
-				ready <- time.Now()
-			}
-		}
-	}()
+	// The same start as BenchmarkColdStart64's, under qemu.
+	s := newStarter(b, 60*time.Second, time.Millisecond, qemu, bin)
 	run := func() (answer, notified time.Duration) {
-		cmd := exec.Command(qemu, bin, "run", "--config", cfg, "--sim", "--data-dir", data)
-		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notify)
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		defer stopBench(cmd)
-		deadline := start.Add(60 * time.Second)
-		for {
-			if _, err := c.Status(); err == nil {
-				answer = time.Since(start)
-				break
-			}
-			if time.Now().After(deadline) {
-				b.Fatal("arm64 agent not ready under qemu after 60s")
-			}
-			time.Sleep(time.Millisecond)
-		}
-		select {
-		case at := <-ready:
-			return answer, at.Sub(start)
-		case <-time.After(10 * time.Second):
-			b.Fatal("arm64 agent answered under qemu but sent no READY=1 within 10s")
-		}
-		return
+		cmd, answer, notified := s.start(b, cfg, data)
+		stopBench(cmd)
+		return answer, notified
 	}
 	first, _ := run()
 	// Several starts an op: one start is most of a second's benchmark
